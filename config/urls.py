@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from donhang.api.router import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("donhang.accounts.urls")),
+    path("catalog/", include("donhang.catalog.urls")),
+    path("inventory/", include("donhang.inventory.urls")),
+    path("", include("donhang.web.urls")),
+]
+# Uploaded product images. Behind a real web server, let it serve MEDIA_ROOT instead.
+urlpatterns += [
+    re_path(
+        r"^%s(?P<path>.*)$" % settings.MEDIA_URL.lstrip("/"),
+        serve,
+        {"document_root": settings.MEDIA_ROOT},
+    )
+]

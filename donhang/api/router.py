@@ -1,0 +1,63 @@
+"""The REST API at /api/v1/: one NinjaAPI, one error format, API-key or session auth."""
+
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from donhang.api.auth import ApiKeyAuth, SessionAuth
+from donhang.api.errors import error_response, validation_fields
+from donhang.core.errors import DomainError
+
+api = NinjaAPI(
+    title="donhang API",
+    version="1",
+    description=(
+        "Order processing for online sellers in Vietnam. Authenticate with "
+        "`Authorization: Bearer <API key>` (owners create keys under Staff → API keys, or with "
+        "`manage.py create_api_key NAME --role ROLE`). Errors always have the shape "
+        '`{"error": {"code", "message", "fields": {field: reason}}}`. Money is integer VND.'
+    ),
+    auth=[ApiKeyAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request, exc: DomainError):
+    return error_response(request, exc.status_code, exc.code, exc.message, exc.fields)
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request, exc: NinjaValidationError):
+    return error_response(
+        request,
+        422,
+        "validation_error",
+        _("Some fields are not valid."),
+        validation_fields(exc.errors),
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request, exc):
+    return error_response(
+        request, 401, "unauthorized", _("Missing or unknown API key. Send Authorization: Bearer <key>.")
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    return error_response(request, exc.status_code, "http_error", str(exc))
+
+
+def _register_routers() -> None:
+    # Each domain app exposes `router` in its api.py; they are mounted here.
+    from donhang.catalog.api import router as catalog_router
+    from donhang.inventory.api import router as inventory_router
+
+    api.add_router("/", catalog_router)
+    api.add_router("/", inventory_router)
+
+
+_register_routers()

@@ -1,0 +1,104 @@
+"""Stock is a ledger: StockMovement rows are the truth, StockLevel caches them per warehouse."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from donhang.core.models import TimestampedModel
+
+
+class Warehouse(TimestampedModel):
+    class Kind(models.TextChoices):
+        HEAD_OFFICE = "head_office", _("Head office")
+        BRANCH = "branch", _("Branch")
+        SUBSIDIARY = "subsidiary", _("Subsidiary")
+        OTHER = "other", _("Other")
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.BRANCH)
+    address_line = models.CharField(_("street address"), max_length=255, blank=True)
+    province = models.ForeignKey(
+        "customers.Province", on_delete=models.PROTECT, verbose_name=_("province"), null=True
+    )
+    ward = models.ForeignKey(
+        "customers.Ward", on_delete=models.PROTECT, verbose_name=_("ward"), null=True
+    )
+    contact_name = models.CharField(_("contact person"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text=_("E.164"))
+    is_active = models.BooleanField(_("active"), default=True)
+    allow_negative_stock = models.BooleanField(_("allow negative stock"), default=False)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), default=100, help_text=_("Lower ships first when several have stock.")
+    )
+
+    class Meta:
+        ordering = ["priority", "code"]
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
+
+    def __str__(self):
+        return self.name
+
+
+class StockMovement(models.Model):
+    class Kind(models.TextChoices):
+        INITIAL = "initial", _("Initial stock")
+        RECEIPT = "receipt", _("Goods receipt")
+        SALE = "sale", _("Sale")
+        RETURN = "return", _("Return")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+        TRANSFER_OUT = "transfer_out", _("Transfer out")
+        TRANSFER_IN = "transfer_in", _("Transfer in")
+        DAMAGED = "damaged", _("Damaged")
+        STOCKTAKE = "stocktake", _("Stocktake")
+
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.PROTECT, related_name="stock_movements"
+    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="movements")
+    delta = models.IntegerField(_("quantity change"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    reference_type = models.CharField(max_length=40, blank=True)
+    reference_id = models.CharField(max_length=64, blank=True)
+    reference_label = models.CharField(max_length=120, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["variant", "warehouse", "-at"])]
+        constraints = [models.CheckConstraint(condition=~Q(delta=0), name="movement_delta_nonzero")]
+        verbose_name = _("stock movement")
+        verbose_name_plural = _("stock movements")
+
+
+class StockLevel(models.Model):
+    """Cache of the ledger per (variant, warehouse), updated in the movement's transaction."""
+
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="stock_levels")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="stock_levels")
+    on_hand = models.IntegerField(_("on hand"), default=0)
+    reserved = models.IntegerField(_("reserved"), default=0)
+    allow_negative = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["variant", "warehouse"], name="stocklevel_unique"),
+            models.CheckConstraint(condition=Q(reserved__gte=0), name="stocklevel_reserved_gte_0"),
+            models.CheckConstraint(
+                condition=Q(allow_negative=True) | Q(on_hand__gte=F("reserved")),
+                name="stocklevel_available_gte_0",
+            ),
+        ]
+        verbose_name = _("stock level")
+        verbose_name_plural = _("stock levels")
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved

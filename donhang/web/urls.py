@@ -1,0 +1,9 @@
+from django.urls import path
+
+from donhang.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("areas/<slug:slug>/", views.area, name="area"),
+]

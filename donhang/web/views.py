@@ -1,0 +1,31 @@
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from donhang.web.selectors import dashboard_summary
+
+# Areas of the mission that are not built yet: the page says so plainly.
+PLANNED_AREAS = {
+    "orders": _("Orders"),
+    "customers": _("Customers"),
+    "purchasing": _("Purchasing"),
+    "shipping": _("Shipping"),
+    "invoices": _("E-invoices"),
+    "returns": _("Returns"),
+    "marketplaces": _("Marketplaces"),
+    "chatbot": _("Chatbot"),
+    "reports": _("Reports"),
+}
+
+
+@login_required
+def dashboard(request):
+    return render(request, "web/dashboard.html", {"summary": dashboard_summary()})
+
+
+@login_required
+def area(request, slug: str):
+    if slug not in PLANNED_AREAS:
+        raise Http404
+    return render(request, "web/planned.html", {"area_title": PLANNED_AREAS[slug]})
