@@ -17,7 +17,7 @@ urlpatterns = [
 # Uploaded product images. Behind a real web server, let it serve MEDIA_ROOT instead.
 urlpatterns += [
     re_path(
-        r"^%s(?P<path>.*)$" % settings.MEDIA_URL.lstrip("/"),
+        r"^" + settings.MEDIA_URL.lstrip("/") + r"(?P<path>.*)$",
         serve,
         {"document_root": settings.MEDIA_ROOT},
     )

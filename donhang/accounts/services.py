@@ -56,7 +56,9 @@ def api_key_create(*, name: str, role: str, actor=None) -> tuple[ApiKey, str]:
     """Create a key; returns (row, raw key). The raw key is never stored and shown only once."""
     name = (name or "").strip()
     if not name:
-        raise ValidationFailed(_("Give the key a name."), fields={"name": _("This field is required.")})
+        raise ValidationFailed(
+            _("Give the key a name."), fields={"name": _("This field is required.")}
+        )
     group = role_group(role)
     prefix = secrets.token_hex(4)
     while ApiKey.objects.filter(prefix=prefix).exists():
@@ -117,8 +119,15 @@ def login_failures_clear(*, username: str) -> None:
 
 @transaction.atomic
 def user_create(
-    *, username: str, password: str, role: str, first_name: str = "", last_name: str = "",
-    email: str = "", phone: str = "", actor=None,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    actor=None,
 ) -> User:
     group = role_group(role)
     if User.objects.filter(username__iexact=username).exists():
@@ -126,8 +135,12 @@ def user_create(
             _("This username is taken."), fields={"username": _("This username is taken.")}
         )
     user = User.objects.create_user(
-        username=username, password=password, first_name=first_name, last_name=last_name,
-        email=email, phone=phone,
+        username=username,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
     )
     user.groups.set([group])
     audit(actor=actor, action="user.create", obj=user, summary=f"{username} ({role})")

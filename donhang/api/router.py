@@ -42,7 +42,10 @@ def _validation_error(request, exc: NinjaValidationError):
 @api.exception_handler(AuthenticationError)
 def _auth_error(request, exc):
     return error_response(
-        request, 401, "unauthorized", _("Missing or unknown API key. Send Authorization: Bearer <key>.")
+        request,
+        401,
+        "unauthorized",
+        _("Missing or unknown API key. Send Authorization: Bearer <key>."),
     )
 
 

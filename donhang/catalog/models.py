@@ -19,7 +19,10 @@ class Category(TimestampedModel):
         verbose_name=_("parent category"),
     )
     path = models.CharField(
-        max_length=1000, blank=True, editable=False, db_index=True,
+        max_length=1000,
+        blank=True,
+        editable=False,
+        db_index=True,
         help_text="Materialised path of ids, '/1/5/', for subtree filters.",
     )
     search_name = models.CharField(max_length=255, blank=True, editable=False)
@@ -29,7 +32,9 @@ class Category(TimestampedModel):
         verbose_name = _("category")
         verbose_name_plural = _("categories")
         constraints = [
-            models.UniqueConstraint(fields=["parent", "name"], name="category_unique_name_in_parent")
+            models.UniqueConstraint(
+                fields=["parent", "name"], name="category_unique_name_in_parent"
+            )
         ]
 
     def __str__(self):
@@ -60,11 +65,19 @@ class Product(TimestampedModel):
         _("specifications"), default=list, blank=True, help_text='[{"name": ..., "value": ...}]'
     )
     category = models.ForeignKey(
-        Category, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("category"),
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("category"),
         related_name="products",
     )
     brand = models.ForeignKey(
-        Brand, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("brand"),
+        Brand,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("brand"),
         related_name="products",
     )
     video_urls = models.JSONField(_("video links"), default=list, blank=True)
@@ -96,7 +109,9 @@ class ProductAttribute(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [
-            models.UniqueConstraint(fields=["product", "position"], name="attribute_unique_position"),
+            models.UniqueConstraint(
+                fields=["product", "position"], name="attribute_unique_position"
+            ),
             models.CheckConstraint(
                 condition=Q(position__gte=1) & Q(position__lte=MAX_ATTRIBUTES),
                 name="attribute_position_1_to_3",
@@ -134,7 +149,9 @@ class Variant(TimestampedModel):
     width_cm = models.PositiveIntegerField(_("width (cm)"), default=0)
     height_cm = models.PositiveIntegerField(_("height (cm)"), default=0)
     cost_price = models.BigIntegerField(_("cost price (excl. VAT)"), default=0)
-    vat_rate = models.CharField(_("VAT rate"), max_length=8, choices=VatRate.choices, default=VatRate.TEN)
+    vat_rate = models.CharField(
+        _("VAT rate"), max_length=8, choices=VatRate.choices, default=VatRate.TEN
+    )
     sale_price = models.BigIntegerField(_("sale price (incl. VAT)"), default=0)
     low_stock_threshold = models.PositiveIntegerField(_("low-stock threshold"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
@@ -164,8 +181,12 @@ class Variant(TimestampedModel):
 
     @property
     def margin(self) -> int:
-        return margin(sale_price=self.sale_price, cost_price=self.cost_price, vat_rate=self.vat_rate)[0]
+        return margin(
+            sale_price=self.sale_price, cost_price=self.cost_price, vat_rate=self.vat_rate
+        )[0]
 
     @property
     def margin_percent(self):
-        return margin(sale_price=self.sale_price, cost_price=self.cost_price, vat_rate=self.vat_rate)[1]
+        return margin(
+            sale_price=self.sale_price, cost_price=self.cost_price, vat_rate=self.vat_rate
+        )[1]

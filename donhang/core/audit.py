@@ -22,7 +22,9 @@ def actor_label(actor: Any) -> str:
     return getattr(actor, "get_username", lambda: str(actor))()
 
 
-def audit(*, actor: Any, action: str, obj: Any, summary: str = "", data: dict | None = None) -> AuditEntry:
+def audit(
+    *, actor: Any, action: str, obj: Any, summary: str = "", data: dict | None = None
+) -> AuditEntry:
     return AuditEntry.objects.create(
         actor=actor_user(actor),
         actor_label=actor_label(actor)[:150],

@@ -9,7 +9,9 @@ class DomainError(Exception):
     status_code = 422
     code = "invalid"
 
-    def __init__(self, message: str, *, fields: dict[str, str] | None = None, code: str | None = None):
+    def __init__(
+        self, message: str, *, fields: dict[str, str] | None = None, code: str | None = None
+    ):
         super().__init__(message)
         self.message = str(message)
         self.fields = {k: str(v) for k, v in (fields or {}).items()}

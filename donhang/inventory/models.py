@@ -81,7 +81,9 @@ class StockMovement(models.Model):
 class StockLevel(models.Model):
     """Cache of the ledger per (variant, warehouse), updated in the movement's transaction."""
 
-    variant = models.ForeignKey("catalog.Variant", on_delete=models.CASCADE, related_name="stock_levels")
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.CASCADE, related_name="stock_levels"
+    )
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="stock_levels")
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
