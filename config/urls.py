@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("donhang.accounts.urls")),
     path("catalog/", include("donhang.catalog.urls")),
+    path("customers/", include("donhang.customers.urls")),
     path("inventory/", include("donhang.inventory.urls")),
     path("", include("donhang.web.urls")),
 ]

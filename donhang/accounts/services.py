@@ -2,20 +2,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 from datetime import timedelta
 
+import phonenumbers
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donhang.accounts.models import ApiKey, LoginFailure, User
 from donhang.accounts.roles import ROLE_PERMISSIONS, Role
 from donhang.core.audit import audit
-from donhang.core.errors import ValidationFailed
+from donhang.core.errors import Conflict, ValidationFailed
 
 API_KEY_PREFIX = "dh"
 
@@ -99,14 +100,31 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
     return key
 
 
-def login_is_locked(*, username: str, ip_address: str | None) -> bool:
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
-    recent = LoginFailure.objects.filter(at__gte=since)
+def login_lock_remaining(*, username: str, ip_address: str | None) -> int:
+    """Seconds until this username (or address) may try to log in again; 0 when not locked.
+
+    A lock lifts when enough failures have aged out of the window that fewer than the limit
+    remain, so the wait is counted from the failure that has to age out first.
+    """
+    window = timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS)
+    now = timezone.now()
+    recent = LoginFailure.objects.filter(at__gte=now - window).order_by("-at")
     limit = settings.LOGIN_FAILURE_LIMIT
-    if recent.filter(username__iexact=username).count() >= limit:
-        return True
-    # Per address the limit is higher: several staff may share one shop's connection.
-    return bool(ip_address) and recent.filter(ip_address=ip_address).count() >= limit * 4
+    checks = [(recent.filter(username__iexact=username), limit)]
+    if ip_address:
+        # Per address the limit is higher: several staff may share one shop's connection.
+        checks.append((recent.filter(ip_address=ip_address), limit * 4))
+    remaining = 0
+    for failures, max_failures in checks:
+        times = list(failures.values_list("at", flat=True)[:max_failures])
+        if len(times) >= max_failures:
+            lifts_at = times[max_failures - 1] + window
+            remaining = max(remaining, math.ceil((lifts_at - now).total_seconds()))
+    return max(remaining, 0)
+
+
+def login_is_locked(*, username: str, ip_address: str | None) -> bool:
+    return login_lock_remaining(username=username, ip_address=ip_address) > 0
 
 
 def login_failure_record(*, username: str, ip_address: str | None) -> None:
@@ -114,7 +132,24 @@ def login_failure_record(*, username: str, ip_address: str | None) -> None:
 
 
 def login_failures_clear(*, username: str) -> None:
-    LoginFailure.objects.filter(Q(username__iexact=username)).delete()
+    LoginFailure.objects.filter(username__iexact=username).delete()
+
+
+def phone_normalize(phone: str) -> str:
+    """A Vietnamese phone number as typed ("0912 345 678", "+84912345678") → E.164; "" stays ""."""
+    phone = (phone or "").strip()
+    if not phone:
+        return ""
+    try:
+        parsed = phonenumbers.parse(phone, "VN")
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is None or not phonenumbers.is_valid_number(parsed):
+        raise ValidationFailed(
+            _("This phone number is not valid."),
+            fields={"phone": _("Enter a phone number such as 0912 345 678.")},
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 @transaction.atomic
@@ -129,6 +164,13 @@ def user_create(
     phone: str = "",
     actor=None,
 ) -> User:
+    """Create a staff member with one role. The password is not checked against the password
+    validators here: forms do that, and the demo data uses a known password on purpose."""
+    username = (username or "").strip()
+    if not username:
+        raise ValidationFailed(
+            _("Choose a username."), fields={"username": _("This field is required.")}
+        )
     group = role_group(role)
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed(
@@ -137,19 +179,55 @@ def user_create(
     user = User.objects.create_user(
         username=username,
         password=password,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        phone=phone,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=(email or "").strip(),
+        phone=phone_normalize(phone),
     )
     user.groups.set([group])
     audit(actor=actor, action="user.create", obj=user, summary=f"{username} ({role})")
     return user
 
 
+def _lock_active_owner_ids() -> set[int]:
+    """Lock the active owners' rows, then read them again.
+
+    Two owners demoting or deactivating each other at the same moment must not leave the shop
+    without an owner: the second waits for the first's lock and then counts what it committed.
+    On SQLite the IMMEDIATE transaction already serialises writers.
+    """
+    owners = User.objects.filter(groups__name=Role.OWNER, is_active=True)
+    list(owners.select_for_update(of=("self",)).order_by("pk").only("pk"))
+    return set(owners.values_list("pk", flat=True))
+
+
+def _refuse_losing_last_owner(*, user: User) -> None:
+    if _lock_active_owner_ids() == {user.pk}:
+        raise Conflict(
+            _(
+                "%(name)s is the last active owner. Give another active staff member the owner "
+                "role first."
+            )
+            % {"name": user.get_username()},
+            code="last_owner",
+        )
+
+
+def _is_self(user: User, actor) -> bool:
+    actor_user = getattr(actor, "user", actor)
+    return actor_user is not None and getattr(actor_user, "pk", None) == user.pk
+
+
 @transaction.atomic
 def user_set_role(*, user: User, role: str, actor=None) -> User:
     group = role_group(role)
+    if role != Role.OWNER and user.is_active and user.role == Role.OWNER:
+        if _is_self(user, actor):
+            raise Conflict(
+                _("You cannot take away your own owner role. Ask another owner to do it."),
+                code="own_role",
+            )
+        _refuse_losing_last_owner(user=user)
     user.groups.set([group])
     audit(actor=actor, action="user.set_role", obj=user, summary=role)
     return user
@@ -157,7 +235,23 @@ def user_set_role(*, user: User, role: str, actor=None) -> User:
 
 @transaction.atomic
 def user_set_active(*, user: User, is_active: bool, actor=None) -> User:
+    if not is_active:
+        if _is_self(user, actor):
+            raise Conflict(_("You cannot deactivate your own account."), code="deactivate_self")
+        if user.role == Role.OWNER:
+            _refuse_losing_last_owner(user=user)
     user.is_active = is_active
     user.save(update_fields=["is_active"])
     audit(actor=actor, action="user.activate" if is_active else "user.deactivate", obj=user)
+    return user
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str, actor=None) -> User:
+    """Set a new password (own change or an owner's reset). The user's other sessions end,
+    because Django ties each session to the password hash."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    action = "user.change_password" if _is_self(user, actor) else "user.reset_password"
+    audit(actor=actor, action=action, obj=user)
     return user

@@ -56,11 +56,15 @@ def _http_error(request, exc: HttpError):
 
 def _register_routers() -> None:
     # Each domain app exposes `router` in its api.py; they are mounted here.
+    from donhang.accounts.api import router as accounts_router
     from donhang.catalog.api import router as catalog_router
+    from donhang.customers.api import router as customers_router
     from donhang.inventory.api import router as inventory_router
 
+    api.add_router("/", accounts_router)
     api.add_router("/", catalog_router)
     api.add_router("/", inventory_router)
+    api.add_router("/", customers_router)
 
 
 _register_routers()

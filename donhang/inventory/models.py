@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from donhang.core.models import TimestampedModel
+from donhang.core.phone import display_phone
 
 
 class Warehouse(TimestampedModel):
@@ -40,6 +41,20 @@ class Warehouse(TimestampedModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def phone_display(self) -> str:
+        return display_phone(self.phone)
+
+    @property
+    def address_display(self) -> str:
+        """ "12 Tràng Tiền, Phường Hoàn Kiếm, Thành phố Hà Nội" (needs province and ward loaded)."""
+        parts = [self.address_line]
+        if self.ward_id:
+            parts.append(self.ward.name)
+        if self.province_id:
+            parts.append(self.province.name)
+        return ", ".join(p for p in parts if p)
 
 
 class StockMovement(models.Model):

@@ -1,21 +1,21 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# (url name, label, icon, permission needed or None). Areas not built yet point at a page that
-# says so plainly.
+# (url name, label, permission needed or None, in the main bar or under "More"). Areas not
+# built yet point at a page that says so plainly.
 NAVIGATION = [
-    ("web:dashboard", _("Dashboard"), "speedometer2", None),
-    ("web:area:orders", _("Orders"), "receipt", None),
-    ("catalog:product_list", _("Products"), "box-seam", "catalog.view_product"),
-    ("inventory:warehouse_list", _("Warehouses"), "building", "inventory.view_warehouse"),
-    ("web:area:customers", _("Customers"), "people", None),
-    ("web:area:purchasing", _("Purchasing"), "truck", None),
-    ("web:area:shipping", _("Shipping"), "send", None),
-    ("web:area:invoices", _("E-invoices"), "file-earmark-text", None),
-    ("web:area:returns", _("Returns"), "arrow-counterclockwise", None),
-    ("web:area:marketplaces", _("Marketplaces"), "shop", None),
-    ("web:area:chatbot", _("Chatbot"), "chat-dots", None),
-    ("web:area:reports", _("Reports"), "bar-chart", None),
+    ("web:dashboard", _("Dashboard"), None, True),
+    ("web:area:orders", _("Orders"), None, True),
+    ("catalog:product_list", _("Products"), "catalog.view_product", True),
+    ("inventory:warehouse_list", _("Warehouses"), "inventory.view_warehouse", True),
+    ("web:area:customers", _("Customers"), None, True),
+    ("web:area:purchasing", _("Purchasing"), None, True),
+    ("web:area:shipping", _("Shipping"), None, True),
+    ("web:area:invoices", _("E-invoices"), None, False),
+    ("web:area:returns", _("Returns"), None, False),
+    ("web:area:marketplaces", _("Marketplaces"), None, False),
+    ("web:area:chatbot", _("Chatbot"), None, False),
+    ("web:area:reports", _("Reports"), None, False),
 ]
 
 
@@ -23,9 +23,9 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    items = []
+    items, more = [], []
     path = request.path
-    for name, label, icon, perm in NAVIGATION:
+    for name, label, perm, main in NAVIGATION:
         if perm and not user.has_perm(perm):
             continue
         if name.startswith("web:area:"):
@@ -33,5 +33,5 @@ def navigation(request):
         else:
             url = reverse(name)
         active = path == url if url == "/" else path.startswith(url)
-        items.append({"url": url, "label": label, "icon": icon, "active": active})
-    return {"nav_items": items}
+        (items if main else more).append({"url": url, "label": label, "active": active})
+    return {"nav_items": items, "nav_more": more}

@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo shop: users for every role, warehouses, ~50 products. Safe to run again."
+    )
+
+    def handle(self, *args, **options):
+        from donhang.accounts.demo import load_demo_users
+        from donhang.catalog.demo import load_demo_catalog
+        from donhang.inventory.demo import load_demo_warehouses
+
+        with transaction.atomic():
+            owner = load_demo_users()
+            warehouses = load_demo_warehouses(actor=owner)
+            load_demo_catalog(actor=owner, warehouses=warehouses)
+        self.stdout.write(self.style.SUCCESS(_("Demo data is ready.")))

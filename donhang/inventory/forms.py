@@ -1,0 +1,104 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from donhang.core.errors import ValidationFailed
+from donhang.core.phone import normalize_phone
+from donhang.customers.forms import AddressUnitsFormMixin, ProvinceField, WardField
+from donhang.inventory.models import Warehouse
+from donhang.inventory.services import CODE_PATTERN
+
+
+class WarehouseForm(AddressUnitsFormMixin, forms.Form):
+    """Input of the create/edit page. The services apply the rules; this checks the shape."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("Short and unique, for example HN or KHO-01. Letters, digits, - and _."),
+    )
+    name = forms.CharField(label=_("Name"), max_length=120)
+    kind = forms.ChoiceField(label=_("Type"), choices=Warehouse.Kind.choices)
+    address_line = forms.CharField(
+        label=_("Street address"),
+        max_length=255,
+        required=False,
+        help_text=_("House number, street, building."),
+    )
+    province = ProvinceField(required=False)
+    ward = WardField(required=False)
+    contact_name = forms.CharField(label=_("Contact person"), max_length=120, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "0912 345 678"}),
+    )
+    priority = forms.IntegerField(
+        label=_("Priority"),
+        min_value=0,
+        max_value=32767,
+        initial=100,
+        help_text=_("Lower ships first when several warehouses have stock."),
+    )
+    allow_negative_stock = forms.BooleanField(
+        label=_("Allow negative stock"),
+        required=False,
+        help_text=_("Let sales go through when the count says there is nothing left."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().upper()
+        if not CODE_PATTERN.match(code):
+            raise forms.ValidationError(
+                _("Use only letters, digits, - or _ (for example HN or KHO-01).")
+            )
+        return code
+
+    def clean_phone(self):
+        raw = self.cleaned_data["phone"].strip()
+        if not raw:
+            return ""
+        try:
+            return normalize_phone(raw)
+        except ValidationFailed as error:
+            raise forms.ValidationError(error.fields.get("phone", error.message)) from None
+
+    @classmethod
+    def initial_for(cls, warehouse: Warehouse) -> dict:
+        return {
+            "code": warehouse.code,
+            "name": warehouse.name,
+            "kind": warehouse.kind,
+            "address_line": warehouse.address_line,
+            "province": warehouse.province_id,
+            "ward": warehouse.ward_id,
+            "contact_name": warehouse.contact_name,
+            "phone": warehouse.phone_display,
+            "priority": warehouse.priority,
+            "allow_negative_stock": warehouse.allow_negative_stock,
+        }
+
+    def service_arguments(self) -> dict:
+        return dict(self.cleaned_data)
+
+    def add_domain_error(self, error) -> None:
+        """Show a service's error on its fields, or above the form."""
+        placed = False
+        for field, reason in error.fields.items():
+            if field in self.fields:
+                self.add_error(field, reason)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)
