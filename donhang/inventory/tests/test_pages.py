@@ -125,6 +125,7 @@ def test_warehouse_role_cannot_edit(login, warehouse):
 
 def test_deactivate_button_explains_a_refusal(login, warehouse, variant):
     client = login("manager")
+    client.cookies["donhang_language"] = "en"
     stock_initial_post(variant=variant, quantities={warehouse.pk: 3})
     url = reverse("inventory:warehouse_set_active", args=[warehouse.pk])
     response = client.post(url, {"is_active": "0"}, follow=True)
