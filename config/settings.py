@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "donhang.customers",
     "donhang.catalog",
     "donhang.inventory",
+    "donhang.orders",
     "donhang.web",
     "donhang.api",
 ]

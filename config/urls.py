@@ -13,6 +13,7 @@ urlpatterns = [
     path("catalog/", include("donhang.catalog.urls")),
     path("customers/", include("donhang.customers.urls")),
     path("inventory/", include("donhang.inventory.urls")),
+    path("orders/", include("donhang.orders.urls")),
     path("", include("donhang.web.urls")),
 ]
 # Uploaded product images. Behind a real web server, let it serve MEDIA_ROOT instead.

@@ -60,11 +60,15 @@ def _register_routers() -> None:
     from donhang.catalog.api import router as catalog_router
     from donhang.customers.api import router as customers_router
     from donhang.inventory.api import router as inventory_router
+    from donhang.orders.api import router as orders_router
+    from donhang.orders.api import stock_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", catalog_router)
     api.add_router("/", inventory_router)
     api.add_router("/", customers_router)
+    api.add_router("/", orders_router)
+    api.add_router("/", stock_router)
 
 
 _register_routers()

@@ -33,3 +33,47 @@ class Ward(models.Model):
 
     def __str__(self):
         return f"{self.name}, {self.province.name}"
+
+
+class Customer(models.Model):
+    """A buyer, from any channel. Found by phone; duplicates (same phone) are merged on request."""
+
+    name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(
+        _("phone"), max_length=20, blank=True, db_index=True, help_text="E.164"
+    )
+    email = models.EmailField(_("email"), blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_contact_at = models.DateTimeField(_("last contact"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    search_text = models.CharField(max_length=400, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        permissions = [("merge_customer", _("Can merge duplicate customers"))]
+
+    def __str__(self):
+        return self.name
+
+
+class CustomerAddress(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    recipient_name = models.CharField(_("recipient"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    line = models.CharField(_("street address"), max_length=255)
+    province = models.ForeignKey(Province, on_delete=models.PROTECT, related_name="+")
+    ward = models.ForeignKey(Ward, on_delete=models.PROTECT, related_name="+")
+    is_default = models.BooleanField(_("default"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-id"]
+
+    def __str__(self):
+        return f"{self.line}, {self.ward.name}, {self.province.name}"

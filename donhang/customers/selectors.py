@@ -85,3 +85,36 @@ def address_units_resolve(*, province, ward) -> tuple[Province | None, Ward | No
             }
             raise ValidationFailed(reason, fields={"ward": reason})
     return province_row, ward_row
+
+
+def province_find(value) -> Province | None:
+    """A province by code or by name as people and marketplaces write it ("TP. Hồ Chí Minh",
+    "Hà Nội", "Thành phố Hà Nội", "79")."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) or str(value).strip().isdigit():
+        return Province.objects.filter(code=int(value)).first()
+    key = fold(str(value))
+    for prefix in ("thanh pho ", "tp. ", "tp ", "tinh "):
+        key = key.removeprefix(prefix)
+    exact = Province.objects.filter(search_name__in=[key, f"thanh pho {key}"]).first()
+    return exact or Province.objects.filter(search_name__endswith=key).order_by("code").first()
+
+
+def ward_find(value, *, province: Province | None = None) -> Ward | None:
+    """A ward by code, or by exact name within the province (names repeat across provinces)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int) or str(value).strip().isdigit():
+        return Ward.objects.select_related("province").filter(code=int(value)).first()
+    wards = Ward.objects.select_related("province").filter(search_name=fold(str(value)))
+    if province is not None:
+        wards = wards.filter(province=province)
+    matches = list(wards[:2])
+    return matches[0] if len(matches) == 1 else None
+
+
+def customer_find_by_phone(*, phone: str):
+    from donhang.customers.models import Customer
+
+    return Customer.objects.filter(phone=phone, merged_into__isnull=True).order_by("id").first()

@@ -119,3 +119,24 @@ class StockLevel(models.Model):
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+
+class Reservation(models.Model):
+    """Stock held for one order line in one warehouse. StockLevel.reserved is the sum of these."""
+
+    order_line = models.ForeignKey(
+        "orders.OrderLine", on_delete=models.CASCADE, related_name="reservations"
+    )
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="reservations")
+    quantity = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_line", "warehouse"], name="reservation_unique_line_warehouse"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_gt_0"),
+        ]
+        indexes = [models.Index(fields=["variant", "warehouse"], name="reservation_variant_wh")]

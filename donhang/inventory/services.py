@@ -434,3 +434,55 @@ def warehouse_set_active(*, warehouse: Warehouse, is_active: bool, actor=None) -
         summary=warehouse.code,
     )
     return warehouse
+
+
+@dataclass(frozen=True)
+class Drift:
+    variant_id: int
+    warehouse_id: int
+    field: str
+    cached: int
+    ledger: int
+
+
+@transaction.atomic
+def stock_levels_rebuild(*, fix: bool = True) -> list[Drift]:
+    """Recompute every StockLevel from the ledger (on hand = Σ movements, reserved = Σ
+    reservations) and report where the cache differed. With fix, the cache is corrected."""
+    from django.db.models import Sum
+
+    from donhang.inventory.models import Reservation
+
+    on_hand = {
+        (r["variant_id"], r["warehouse_id"]): r["total"]
+        for r in StockMovement.objects.values("variant_id", "warehouse_id")
+        .annotate(total=Sum("delta"))
+        .order_by()
+    }
+    reserved = {
+        (r["variant_id"], r["warehouse_id"]): r["total"]
+        for r in Reservation.objects.values("variant_id", "warehouse_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    }
+    levels = {
+        (lvl.variant_id, lvl.warehouse_id): lvl
+        for lvl in StockLevel.objects.select_for_update().order_by("pk")
+    }
+    drifts: list[Drift] = []
+    for key in set(levels) | set(on_hand) | set(reserved):
+        level = levels.get(key)
+        want_on_hand, want_reserved = on_hand.get(key, 0), reserved.get(key, 0)
+        have_on_hand = level.on_hand if level else 0
+        have_reserved = level.reserved if level else 0
+        if have_on_hand != want_on_hand:
+            drifts.append(Drift(key[0], key[1], "on_hand", have_on_hand, want_on_hand))
+        if have_reserved != want_reserved:
+            drifts.append(Drift(key[0], key[1], "reserved", have_reserved, want_reserved))
+        if fix and (have_on_hand, have_reserved) != (want_on_hand, want_reserved):
+            if level is None:
+                _lock_levels({key})
+            StockLevel.objects.filter(variant_id=key[0], warehouse_id=key[1]).update(
+                on_hand=want_on_hand, reserved=want_reserved
+            )
+    return drifts

@@ -1,0 +1,522 @@
+"""Public order API: the shop's website and other systems send orders here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from donhang.core.errors import DomainError, NotFound, ValidationFailed
+from donhang.orders import selectors, services
+from donhang.orders.models import IdempotencyRecord, Order
+
+router = Router(tags=["orders"])
+
+
+class AddressIn(Schema):
+    line: str = ""
+    ward: int | str | None = Field(
+        None, description="Ward code (or exact name) under the 2025 units"
+    )
+    province: int | str | None = Field(None, description="Province code (or name)")
+
+
+class CustomerIn(Schema):
+    name: str
+    phone: str = Field("", description="Vietnamese phone; stored as +84…")
+    email: str = ""
+    address: AddressIn | None = None
+
+
+class LineIn(Schema):
+    sku: str
+    quantity: int
+    unit_price: int | None = Field(
+        None, description="VND incl. VAT; default: the variant's sale price"
+    )
+    discount: int = Field(0, description="VND off this line")
+
+
+class OrderIn(Schema):
+    channel: str = "website"
+    external_id: str = Field("", description="The channel's own order id; unique per channel")
+    customer: CustomerIn
+    lines: list[LineIn]
+    shipping_fee: int = 0
+    shipping_fee_payer: str = "buyer"
+    payment_method: str = Field("cod", description="cod, bank_transfer or marketplace_prepaid")
+    note: str = ""
+    allow_backorder: bool = Field(
+        True, description="false: answer 409 and create nothing unless every unit can be reserved"
+    )
+
+
+class LineOut(Schema):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: int
+    discount: int
+    vat_rate: str
+    reserved: int
+    short: int
+
+
+class AddressOut(Schema):
+    line: str
+    ward: int | None
+    ward_name: str
+    province: int | None
+    province_name: str
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    phone: str
+    email: str
+
+
+class EventOut(Schema):
+    at: datetime
+    actor: str
+    kind: str
+    from_status: str
+    to_status: str
+    from_sub_state: str
+    to_sub_state: str
+    message: str
+
+
+class OrderOut(Schema):
+    code: str
+    channel: str
+    external_id: str
+    status: str
+    sub_state: str
+    customer: CustomerOut
+    shipping_address: AddressOut
+    payment_method: str
+    shipping_fee: int
+    shipping_fee_payer: str
+    goods_total: int
+    discount_total: int
+    vat_total: int
+    total: int
+    cod_amount: int
+    note: str
+    warehouse: str | None
+    created_at: datetime
+    lines: list[LineOut] = []
+    events: list[EventOut] = []
+
+
+class OrderPageOut(Schema):
+    items: list[OrderOut]
+    next_cursor: int | None
+    counts: dict[str, int]
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+def order_out(order: Order, *, with_lines: bool = True, with_events: bool = False) -> dict:
+    data = {
+        "code": order.code,
+        "channel": order.channel,
+        "external_id": order.external_id,
+        "status": order.status,
+        "sub_state": order.sub_state,
+        "customer": {
+            "id": order.customer_id,
+            "name": order.customer_name,
+            "phone": order.customer_phone,
+            "email": order.customer_email,
+        },
+        "shipping_address": {
+            "line": order.shipping_address_line,
+            "ward": order.shipping_ward_id,
+            "ward_name": order.shipping_ward.name if order.shipping_ward_id else "",
+            "province": order.shipping_province_id,
+            "province_name": order.shipping_province.name if order.shipping_province_id else "",
+        },
+        "payment_method": order.payment_method,
+        "shipping_fee": order.shipping_fee,
+        "shipping_fee_payer": order.shipping_fee_payer,
+        "goods_total": order.goods_total,
+        "discount_total": order.discount_total,
+        "vat_total": order.vat_total,
+        "total": order.total,
+        "cod_amount": order.cod_amount,
+        "note": order.note,
+        "warehouse": order.warehouse.code if order.warehouse_id else None,
+        "created_at": order.created_at,
+        "lines": [],
+        "events": [],
+    }
+    if with_lines:
+        data["lines"] = [
+            {
+                "sku": ln.sku,
+                "name": ln.name,
+                "quantity": ln.quantity,
+                "unit_price": ln.unit_price,
+                "discount": ln.discount,
+                "vat_rate": ln.vat_rate,
+                "reserved": ln.reserved_quantity,
+                "short": ln.quantity - ln.reserved_quantity,
+            }
+            for ln in order.lines.all()
+        ]
+    if with_events:
+        data["events"] = [
+            {
+                "at": ev.at,
+                "actor": ev.actor_label,
+                "kind": ev.kind,
+                "from_status": ev.from_status,
+                "to_status": ev.to_status,
+                "from_sub_state": ev.from_sub_state,
+                "to_sub_state": ev.to_sub_state,
+                "message": ev.message,
+            }
+            for ev in order.events.all()
+        ]
+    return data
+
+
+def _scope(request) -> str:
+    principal = request.principal
+    if principal.api_key is not None:
+        return f"key:{principal.api_key.pk}"
+    return f"user:{principal.user.pk}"
+
+
+def _json(data) -> dict:
+    return json.loads(json.dumps(data, default=str))
+
+
+@router.post(
+    "/orders",
+    response={201: OrderOut},
+    summary="Create an order",
+    description=(
+        "Send an `Idempotency-Key` header (any unique string, e.g. your order id): a repeated "
+        "key returns the first answer and never creates a second order. Stock is reserved at "
+        "once; with `allow_backorder: false` an order that cannot be fully reserved answers 409 "
+        "and nothing is created."
+    ),
+)
+def create_order(request, payload: OrderIn):
+    request.principal.require("orders.add_order")
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 255:
+        raise ValidationFailed(
+            _("Idempotency-Key is too long."),
+            fields={"Idempotency-Key": _("At most 255 characters.")},
+        )
+    fingerprint = hashlib.sha256(request.body).hexdigest()
+    scope = _scope(request)
+    if key:
+        replay = _replay(scope, key, fingerprint)
+        if replay is not None:
+            return replay
+    customer = payload.customer
+    address = customer.address or AddressIn()
+    try:
+        with transaction.atomic():
+            order = services.order_create(
+                channel=payload.channel,
+                external_id=payload.external_id,
+                customer=services.CustomerInput(
+                    name=customer.name,
+                    phone=customer.phone,
+                    email=customer.email,
+                    address=services.AddressInput(
+                        line=address.line, ward=address.ward, province=address.province
+                    ),
+                ),
+                lines=[
+                    services.LineInput(
+                        sku=ln.sku,
+                        quantity=ln.quantity,
+                        unit_price=ln.unit_price,
+                        discount=ln.discount,
+                    )
+                    for ln in payload.lines
+                ],
+                shipping_fee=payload.shipping_fee,
+                shipping_fee_payer=payload.shipping_fee_payer,
+                payment_method=payload.payment_method,
+                note=payload.note,
+                allow_backorder=payload.allow_backorder,
+                actor=request.principal,
+            )
+            body = _json(order_out(selectors.order_get(code=order.code)))
+            if key:
+                IdempotencyRecord.objects.create(
+                    scope=scope, key=key, fingerprint=fingerprint, status_code=201, body=body
+                )
+    except IntegrityError:
+        # The same key raced in from another request and committed first: answer as it did.
+        replay = _replay(scope, key, fingerprint) if key else None
+        if replay is not None:
+            return replay
+        raise
+    except DomainError as exc:
+        if key and exc.status_code in (409, 422):
+            error = {"error": {"code": exc.code, "message": exc.message, "fields": exc.fields}}
+            try:
+                with transaction.atomic():
+                    IdempotencyRecord.objects.create(
+                        scope=scope,
+                        key=key,
+                        fingerprint=fingerprint,
+                        status_code=exc.status_code,
+                        body=error,
+                    )
+            except IntegrityError:
+                pass
+        raise
+    return Status(201, body)
+
+
+def _replay(scope: str, key: str, fingerprint: str):
+    record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    if record is None:
+        return None
+    if record.fingerprint != fingerprint:
+        raise ValidationFailed(
+            _("This Idempotency-Key was already used with a different request body."),
+            fields={"Idempotency-Key": _("Use a new key for a new order.")},
+            code="idempotency_key_reused",
+        )
+    response = JsonResponse(record.body, status=record.status_code)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+class OrderQuery(Schema):
+    status: str = ""
+    sub_state: str = ""
+    channel: str = ""
+    warehouse: str = Field("", description="Warehouse code")
+    payment_method: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str = Field("", description="Order code, channel order id, phone or customer name")
+    cursor: int | None = Field(None, description="next_cursor of the previous page")
+    limit: int = Field(50, ge=1, le=200)
+
+
+@router.get("/orders", response=OrderPageOut, summary="List orders, newest first")
+def list_orders(request, query: Query[OrderQuery]):
+    request.principal.require("orders.view_order")
+    warehouse_id = None
+    if query.warehouse:
+        from donhang.inventory.models import Warehouse
+
+        warehouse_id = (
+            Warehouse.objects.filter(code=query.warehouse).values_list("pk", flat=True).first()
+            or -1
+        )
+    page = selectors.order_list(
+        filters=selectors.OrderFilters(
+            status=query.status,
+            sub_state=query.sub_state,
+            channel=query.channel,
+            warehouse=warehouse_id,
+            payment_method=query.payment_method,
+            date_from=query.date_from,
+            date_to=query.date_to,
+            q=query.q,
+        ),
+        after=query.cursor,
+        limit=query.limit,
+    )
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(page.orders, "lines", "shipping_ward")
+    return {
+        "items": [order_out(o) for o in page.orders],
+        "next_cursor": page.next_cursor,
+        "counts": page.counts,
+    }
+
+
+def _get(code: str) -> Order:
+    order = selectors.order_get(code=code)
+    if order is None:
+        raise NotFound(
+            _("Order %(code)s does not exist.") % {"code": code},
+            fields={"code": _("Unknown order.")},
+        )
+    return order
+
+
+@router.get("/orders/{code}", response=OrderOut, summary="One order with its lines and timeline")
+def get_order(request, code: str):
+    request.principal.require("orders.view_order")
+    return order_out(_get(code), with_events=True)
+
+
+@router.post("/orders/{code}/confirm", response=OrderOut, summary="Confirm a new order")
+def confirm_order(request, code: str):
+    request.principal.require("orders.confirm_order")
+    services.order_confirm(order=_get(code), actor=request.principal)
+    return order_out(_get(code), with_events=True)
+
+
+@router.post(
+    "/orders/{code}/cancel",
+    response=OrderOut,
+    summary="Cancel an order; its stock is freed",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": ReasonIn.model_json_schema()}},
+        }
+    },
+)
+def cancel_order(request, code: str):
+    request.principal.require("orders.cancel_order")
+    reason = ""
+    if request.body.strip() and request.content_type == "application/json":
+        try:
+            reason = ReasonIn.model_validate_json(request.body).reason
+        except ValueError as exc:
+            raise ValidationFailed(
+                _('Send a JSON body like {"reason": "…"}, or no body.'),
+                fields={"reason": _("Not valid JSON.")},
+            ) from exc
+    services.order_cancel(order=_get(code), reason=reason, actor=request.principal)
+    return order_out(_get(code), with_events=True)
+
+
+# --- stock -----------------------------------------------------------------------------------
+
+stock_router = Router(tags=["stock"])
+
+
+class StockLevelOut(Schema):
+    warehouse: str
+    warehouse_name: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class StockOut(Schema):
+    sku: str
+    on_hand: int
+    reserved: int
+    available: int
+    warehouses: list[StockLevelOut]
+
+
+class StockMovementIn(Schema):
+    sku: str
+    warehouse: str = Field(..., description="Warehouse code")
+    delta: int = Field(..., description="Units added (positive) or removed (negative)")
+    reason: str = Field(..., description="Why: found in stocktake, broken, lost…")
+
+
+class StockMovementOut(Schema):
+    id: int
+    sku: str
+    warehouse: str
+    delta: int
+    kind: str
+    reason: str
+    at: datetime
+    on_hand: int
+    available: int
+
+
+def _variant_by_sku(sku: str):
+    from donhang.catalog.models import Variant
+
+    variant = Variant.objects.filter(sku=sku.strip()).first()
+    if variant is None:
+        raise NotFound(
+            _("Unknown product SKU “%(sku)s”.") % {"sku": sku}, fields={"sku": _("Unknown SKU.")}
+        )
+    return variant
+
+
+def _stock_out(variant) -> dict:
+    from donhang.inventory.models import StockLevel
+
+    levels = list(
+        StockLevel.objects.filter(variant=variant)
+        .select_related("warehouse")
+        .order_by("warehouse__priority", "warehouse__code")
+    )
+    rows = [
+        {
+            "warehouse": lvl.warehouse.code,
+            "warehouse_name": lvl.warehouse.name,
+            "on_hand": lvl.on_hand,
+            "reserved": lvl.reserved,
+            "available": lvl.on_hand - lvl.reserved,
+        }
+        for lvl in levels
+    ]
+    return {
+        "sku": variant.sku,
+        "on_hand": sum(r["on_hand"] for r in rows),
+        "reserved": sum(r["reserved"] for r in rows),
+        "available": sum(r["available"] for r in rows),
+        "warehouses": rows,
+    }
+
+
+@stock_router.get("/stock", response=StockOut, summary="Stock of one SKU per warehouse")
+def get_stock(request, sku: str):
+    request.principal.require("inventory.view_stocklevel")
+    return _stock_out(_variant_by_sku(sku))
+
+
+@stock_router.post(
+    "/stock/movements",
+    response={201: StockMovementOut},
+    summary="Adjust stock with a reason (managers and owners)",
+)
+def post_stock_movement(request, payload: StockMovementIn):
+    request.principal.require("inventory.add_stockmovement")
+    from donhang.inventory.models import StockLevel, Warehouse
+
+    variant = _variant_by_sku(payload.sku)
+    warehouse = Warehouse.objects.filter(code=payload.warehouse.strip().upper()).first()
+    if warehouse is None:
+        raise ValidationFailed(
+            _("Unknown warehouse."), fields={"warehouse": _("Unknown warehouse code.")}
+        )
+    movement = services.stock_adjust(
+        variant=variant,
+        warehouse=warehouse,
+        delta=payload.delta,
+        reason=payload.reason,
+        actor=request.principal,
+    )
+    level = StockLevel.objects.get(variant=variant, warehouse=warehouse)
+    return Status(
+        201,
+        {
+            "id": movement.pk,
+            "sku": variant.sku,
+            "warehouse": warehouse.code,
+            "delta": movement.delta,
+            "kind": movement.kind,
+            "reason": movement.reason,
+            "at": movement.at,
+            "on_hand": level.on_hand,
+            "available": level.on_hand - level.reserved,
+        },
+    )

@@ -1,0 +1,269 @@
+"""Orders from every channel, their lines and their timeline."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from donhang.core.money import VatRate
+
+
+class Channel(models.TextChoices):
+    WEBSITE = "website", _("Website")
+    SHOPEE = "shopee", _("Shopee")
+    LAZADA = "lazada", _("Lazada")
+    TIKTOK_SHOP = "tiktok_shop", _("TikTok Shop")
+    MANUAL_PHONE = "manual_phone", _("Phone")
+    MANUAL_FACEBOOK = "manual_facebook", _("Facebook")
+    CHATBOT = "chatbot", _("Chatbot")
+    OTHER = "other", _("Other")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    PROCESSING = "processing", _("Processing")
+    SHIPPING = "shipping", _("Shipping")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    RETURNED = "returned", _("Returned")
+
+
+class SubState(models.TextChoices):
+    NONE = "", _("—")
+    AWAITING_STOCK = "awaiting_stock", _("Awaiting stock")
+    PACKING = "packing", _("Packing")
+    READY_TO_SHIP = "ready_to_ship", _("Ready to ship")
+    DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+
+
+class PaymentMethod(models.TextChoices):
+    COD = "cod", _("Cash on delivery (COD)")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    MARKETPLACE_PREPAID = "marketplace_prepaid", _("Prepaid on the marketplace")
+
+
+class ShippingFeePayer(models.TextChoices):
+    BUYER = "buyer", _("Buyer")
+    SELLER = "seller", _("Seller")
+
+
+class AllocationStrategy(models.TextChoices):
+    PRIORITY = "priority", _("Warehouse priority order")
+    MOST_STOCK = "most_stock", _("Warehouse with the most stock")
+
+
+OPEN_STATUSES = (Status.NEW, Status.PROCESSING)
+
+
+class Order(models.Model):
+    code = models.CharField(_("order code"), max_length=20, unique=True, null=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    external_id = models.CharField(_("channel order id"), max_length=64, blank=True)
+
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("customer"),
+    )
+    customer_name = models.CharField(_("customer name"), max_length=150)
+    customer_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    customer_email = models.EmailField(_("email"), blank=True)
+
+    shipping_name = models.CharField(_("recipient"), max_length=150, blank=True)
+    shipping_phone = models.CharField(_("recipient phone"), max_length=20, blank=True)
+    shipping_address_line = models.CharField(_("street address"), max_length=255, blank=True)
+    shipping_province = models.ForeignKey(
+        "customers.Province",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("province"),
+    )
+    shipping_ward = models.ForeignKey(
+        "customers.Ward",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("ward"),
+    )
+
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    sub_state = models.CharField(
+        _("step"), max_length=20, choices=SubState.choices, default=SubState.NONE, blank=True
+    )
+    payment_method = models.CharField(
+        _("payment method"), max_length=24, choices=PaymentMethod.choices, default=PaymentMethod.COD
+    )
+    shipping_fee = models.BigIntegerField(_("shipping fee"), default=0)
+    shipping_fee_payer = models.CharField(
+        _("shipping fee paid by"),
+        max_length=10,
+        choices=ShippingFeePayer.choices,
+        default=ShippingFeePayer.BUYER,
+    )
+    goods_total = models.BigIntegerField(_("goods"), default=0)
+    discount_total = models.BigIntegerField(_("discount"), default=0)
+    vat_total = models.BigIntegerField(_("VAT included"), default=0)
+    total = models.BigIntegerField(_("total to pay"), default=0)
+    cod_amount = models.BigIntegerField(_("COD amount"), default=0)
+    note = models.TextField(_("note"), blank=True)
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("warehouse"),
+        help_text=_("Where most of the order ships from."),
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    search_text = models.CharField(max_length=400, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~Q(external_id=""),
+                name="order_unique_channel_external_id",
+            ),
+            models.CheckConstraint(
+                condition=Q(shipping_fee__gte=0), name="order_shipping_fee_gte_0"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-id"], name="order_status_id"),
+            models.Index(fields=["status", "sub_state", "-id"], name="order_status_sub_id"),
+            models.Index(fields=["channel", "-id"], name="order_channel_id"),
+            models.Index(fields=["customer_phone"], name="order_phone"),
+            models.Index(fields=["created_at"], name="order_created_at"),
+            models.Index(fields=["warehouse", "-id"], name="order_warehouse_id"),
+            models.Index(fields=["payment_method", "-id"], name="order_payment_id"),
+        ]
+        permissions = [
+            ("confirm_order", _("Can confirm orders")),
+            ("cancel_order", _("Can cancel orders")),
+            ("fulfil_order", _("Can pack and hand over orders")),
+        ]
+
+    def __str__(self):
+        return self.code or f"#{self.pk}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(
+        "catalog.Variant", on_delete=models.PROTECT, related_name="order_lines"
+    )
+    sku = models.CharField(_("SKU"), max_length=64)
+    name = models.CharField(_("product"), max_length=300)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_price = models.BigIntegerField(_("unit price"))
+    discount = models.BigIntegerField(_("discount"), default=0)
+    vat_rate = models.CharField(_("VAT rate"), max_length=8, choices=VatRate.choices)
+    reserved_quantity = models.PositiveIntegerField(_("reserved"), default=0)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="orderline_quantity_gt_0"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="orderline_price_gte_0"),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="orderline_discount_gte_0"),
+            models.CheckConstraint(
+                condition=Q(reserved_quantity__lte=models.F("quantity")),
+                name="orderline_reserved_lte_quantity",
+            ),
+        ]
+        indexes = [models.Index(fields=["variant", "order"], name="orderline_variant_order")]
+
+    def __str__(self):
+        return f"{self.sku} × {self.quantity}"
+
+    @property
+    def gross(self) -> int:
+        return self.quantity * self.unit_price - self.discount
+
+    @property
+    def short_quantity(self) -> int:
+        return self.quantity - self.reserved_quantity
+
+
+class OrderEvent(models.Model):
+    """One entry of the order's timeline: who, when, what."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        EDITED = "edited", _("Edited")
+        STOCK = "stock", _("Stock")
+        NOTE = "note", _("Note")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    from_sub_state = models.CharField(max_length=20, blank=True)
+    to_sub_state = models.CharField(max_length=20, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["order", "at"], name="orderevent_order_at")]
+
+
+class ChannelRule(models.Model):
+    """How orders of one channel choose their warehouses."""
+
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, unique=True)
+    strategy = models.CharField(
+        _("warehouse choice"),
+        max_length=20,
+        choices=AllocationStrategy.choices,
+        default=AllocationStrategy.PRIORITY,
+    )
+    warehouses = models.ManyToManyField(
+        "inventory.Warehouse",
+        blank=True,
+        verbose_name=_("warehouses"),
+        help_text=_("Empty: every active warehouse."),
+    )
+
+    def __str__(self):
+        return self.get_channel_display()
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to an API request carrying an Idempotency-Key, replayed on repeats."""
+
+    scope = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_unique")]
