@@ -12,9 +12,11 @@ class Command(BaseCommand):
         from donhang.accounts.demo import load_demo_users
         from donhang.catalog.demo import load_demo_catalog
         from donhang.inventory.demo import load_demo_warehouses
+        from donhang.orders.demo import load_demo_orders
 
         with transaction.atomic():
             owner = load_demo_users()
             warehouses = load_demo_warehouses(actor=owner)
             load_demo_catalog(actor=owner, warehouses=warehouses)
+            load_demo_orders(actor=owner)
         self.stdout.write(self.style.SUCCESS(_("Demo data is ready.")))
