@@ -56,7 +56,7 @@ messages: install
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/test*.sqlite3*

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "donhang.catalog",
     "donhang.inventory",
     "donhang.orders",
+    "donhang.purchasing",
     "donhang.web",
     "donhang.api",
 ]

@@ -2,13 +2,14 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
     OWNER = "owner", _("Owner")
     MANAGER = "manager", _("Manager")
-    SALES = "sales", _("Sales")
-    WAREHOUSE = "warehouse", _("Warehouse")
+    SALES = "sales", pgettext_lazy("role", "Sales")
+    WAREHOUSE = "warehouse", pgettext_lazy("role", "Warehouse")
     ACCOUNTANT = "accountant", _("Accountant")
 
 
@@ -48,6 +49,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.add_customer",
         "customers.change_customer",
         "customers.merge_customer",
+        "purchasing.view_supplier",
+        "purchasing.add_supplier",
+        "purchasing.change_supplier",
+        "purchasing.view_purchaseorder",
+        "purchasing.add_purchaseorder",
+        "purchasing.change_purchaseorder",
+        "purchasing.confirm_purchaseorder",
+        "purchasing.view_goodsreceipt",
+        "purchasing.add_goodsreceipt",
+        "inventory.view_transfer",
+        "inventory.add_transfer",
+        "inventory.receive_transfer",
+        "inventory.view_stocktake",
+        "inventory.add_stocktake",
+        "inventory.count_stocktake",
+        "inventory.post_stocktake",
     ],
     Role.SALES: [
         "catalog.view_product",
@@ -74,6 +91,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_stockmovement",
         "orders.view_order",
         "orders.fulfil_order",
+        "purchasing.view_supplier",
+        "purchasing.view_purchaseorder",
+        "purchasing.view_goodsreceipt",
+        "purchasing.add_goodsreceipt",
+        "inventory.view_transfer",
+        "inventory.add_transfer",
+        "inventory.receive_transfer",
+        "inventory.view_stocktake",
+        "inventory.add_stocktake",
+        "inventory.count_stocktake",
     ],
     Role.ACCOUNTANT: [
         "catalog.view_product",
@@ -85,5 +112,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_stockmovement",
         "orders.view_order",
         "customers.view_customer",
+        "purchasing.view_supplier",
+        "purchasing.view_purchaseorder",
+        "purchasing.view_goodsreceipt",
+        "inventory.view_transfer",
+        "inventory.view_stocktake",
     ],
 }

@@ -33,6 +33,7 @@ from donhang.catalog.models import (
 from donhang.core.audit import audit
 from donhang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from donhang.core.money import VatRate
+from donhang.core.permissions import actor_allowed, require_perm
 from donhang.core.text import fold, search_key
 
 THUMBNAIL_SIZE = 300
@@ -56,19 +57,8 @@ VARIANT_EDITABLE_FIELDS = (
 MAX_PRICE = 10**12  # one trillion VND: anything above is a typing mistake
 
 
-def _allowed(actor, perm: str) -> bool:
-    """The system (actor None) may do anything; users and API keys need the permission."""
-    if actor is None:
-        return True
-    has_perm = getattr(actor, "has_perm", None)
-    return bool(has_perm and has_perm(perm))
-
-
-def _require(actor, perm: str) -> None:
-    if not _allowed(actor, perm):
-        raise PermissionDenied(
-            _("Your role is not allowed to do this (%(perm)s).") % {"perm": perm}
-        )
+_allowed = actor_allowed
+_require = require_perm
 
 
 # --- categories -----------------------------------------------------------

@@ -73,12 +73,23 @@ def customer_find_or_create(
     customer = customer_find_by_phone(phone=phone) if phone else None
     now = timezone.now()
     if customer is None:
-        customer = Customer.objects.create(
+        customer = Customer(
             name=name.strip()[:150], phone=phone, email=email or "", last_contact_at=now
         )
         customer.search_text = _search_text(customer)
-        Customer.objects.filter(pk=customer.pk).update(search_text=customer.search_text)
+        customer.save()
         audit(actor=actor, action="customer.create", obj=customer, summary=customer.name)
+        if address_line and province and ward:
+            CustomerAddress.objects.create(
+                customer=customer,
+                recipient_name=name,
+                phone=phone,
+                line=address_line,
+                province=province,
+                ward=ward,
+                is_default=True,
+            )
+        return customer
     else:
         updates = {"last_contact_at": now}
         if email and not customer.email:

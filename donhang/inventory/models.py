@@ -140,3 +140,132 @@ class Reservation(models.Model):
             models.CheckConstraint(condition=Q(quantity__gt=0), name="reservation_quantity_gt_0"),
         ]
         indexes = [models.Index(fields=["variant", "warehouse"], name="reservation_variant_wh")]
+
+
+class Transfer(models.Model):
+    """Goods moving between two warehouses: out of the source when sent, into the destination
+    when received. In transit they count in neither warehouse."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_TRANSIT = "in_transit", _("In transit")
+        RECEIVED = "received", _("Received")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    code = models.CharField(_("code"), max_length=20, unique=True, null=True)
+    source = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="transfers_out", verbose_name=_("from")
+    )
+    destination = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="transfers_in", verbose_name=_("to")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    note = models.TextField(_("note"), blank=True)
+    discrepancy_note = models.TextField(_("discrepancies"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        permissions = [("receive_transfer", _("Can receive transfers"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(source=F("destination")), name="transfer_source_ne_destination"
+            )
+        ]
+
+    def __str__(self):
+        return self.code or f"#{self.pk}"
+
+
+class TransferLine(models.Model):
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity sent"))
+    received_quantity = models.PositiveIntegerField(_("quantity received"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="transferline_quantity_gt_0")
+        ]
+
+    @property
+    def discrepancy(self) -> int:
+        return 0 if self.received_quantity is None else self.received_quantity - self.quantity
+
+
+class Stocktake(models.Model):
+    """A count of one warehouse (all of it or one category): expected quantities are frozen when
+    the count sheet is made; posting writes each variance as a stocktake movement."""
+
+    class Status(models.TextChoices):
+        COUNTING = "counting", _("Counting")
+        POSTED = "posted", _("Posted")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    code = models.CharField(_("code"), max_length=20, unique=True, null=True)
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="stocktakes", verbose_name=_("warehouse")
+    )
+    category = models.ForeignKey(
+        "catalog.Category",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("category"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.COUNTING
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("stocktake")
+        verbose_name_plural = _("stocktakes")
+        permissions = [
+            ("count_stocktake", _("Can enter stocktake counts")),
+            ("post_stocktake", _("Can post stocktake variances")),
+        ]
+
+    def __str__(self):
+        return self.code or f"#{self.pk}"
+
+
+class StocktakeLine(models.Model):
+    stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+")
+    expected = models.IntegerField(_("expected"))
+    counted = models.IntegerField(_("counted"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["stocktake", "variant"], name="stocktakeline_unique"),
+            models.CheckConstraint(
+                condition=Q(counted__isnull=True) | Q(counted__gte=0),
+                name="stocktakeline_counted_gte_0",
+            ),
+        ]
+
+    @property
+    def variance(self) -> int | None:
+        return None if self.counted is None else self.counted - self.expected

@@ -34,8 +34,18 @@ def _assert_in_transaction() -> None:
         raise RuntimeError("reservations must be changed inside transaction.atomic")
 
 
-def reserve(needs: Iterable[Need]) -> dict[int, int]:
-    """Reserve what is available for each need; return {line id: quantity reserved now}.
+@dataclass
+class Reserved:
+    by_line: dict[int, int]  # line id → units reserved now
+    by_warehouse: dict[int, int]  # warehouse id → units reserved now
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_line.values())
+
+
+def reserve(needs: Iterable[Need]) -> Reserved:
+    """Reserve what is available for each need, returning what was reserved where.
 
     A line may split across warehouses. With `most_stock`, warehouses are tried from the one
     with the most available stock; otherwise in the given priority order.
@@ -43,7 +53,7 @@ def reserve(needs: Iterable[Need]) -> dict[int, int]:
     _assert_in_transaction()
     needs = [n for n in needs if n.quantity > 0 and n.warehouse_ids]
     if not needs:
-        return {}
+        return Reserved({}, {})
     pairs = {(n.variant_id, w) for n in needs for w in n.warehouse_ids}
     levels = _lock_levels(pairs)
     got: dict[int, int] = {}
@@ -73,16 +83,25 @@ def reserve(needs: Iterable[Need]) -> dict[int, int]:
     for pk, qty in bumps.items():
         StockLevel.objects.filter(pk=pk).update(reserved=F("reserved") + qty)
     _add_reservation_rows(rows)
-    return got
+    by_warehouse: dict[int, int] = {}
+    for _line, _variant, warehouse_id, qty in rows:
+        by_warehouse[warehouse_id] = by_warehouse.get(warehouse_id, 0) + qty
+    return Reserved(got, by_warehouse)
 
 
-def _add_reservation_rows(rows: list[tuple[int, int, int, int]]) -> None:
+def _add_reservation_rows(
+    rows: list[tuple[int, int, int, int]], *, new_lines: bool = False
+) -> None:
     if not rows:
         return
-    existing = {
-        (r.order_line_id, r.warehouse_id): r
-        for r in Reservation.objects.filter(order_line_id__in={r[0] for r in rows})
-    }
+    existing = (
+        {}
+        if new_lines
+        else {
+            (r.order_line_id, r.warehouse_id): r
+            for r in Reservation.objects.filter(order_line_id__in={r[0] for r in rows})
+        }
+    )
     new = []
     for line_id, variant_id, warehouse_id, qty in rows:
         if (line_id, warehouse_id) in existing:

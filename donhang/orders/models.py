@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from donhang.core.money import VatRate
 
@@ -20,12 +21,12 @@ class Channel(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    NEW = "new", _("New")
-    PROCESSING = "processing", _("Processing")
-    SHIPPING = "shipping", _("Shipping")
-    COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
-    RETURNED = "returned", _("Returned")
+    NEW = "new", pgettext_lazy("order status", "New")
+    PROCESSING = "processing", pgettext_lazy("order status", "Processing")
+    SHIPPING = "shipping", pgettext_lazy("order status", "Shipping")
+    COMPLETED = "completed", pgettext_lazy("order status", "Completed")
+    CANCELLED = "cancelled", pgettext_lazy("order status", "Cancelled")
+    RETURNED = "returned", pgettext_lazy("order status", "Returned")
 
 
 class SubState(models.TextChoices):

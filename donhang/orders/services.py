@@ -223,11 +223,13 @@ def _allocation(channel: str) -> tuple[list[int], bool]:
     ), rule.strategy == AllocationStrategy.MOST_STOCK
 
 
-def _reserve_lines(order: Order, lines: Iterable[OrderLine]) -> int:
-    """Reserve what each line still lacks; returns the units reserved now."""
-    warehouse_ids, most_stock = _allocation(order.channel)
+def _reserve_lines(
+    order: Order, lines: Iterable[OrderLine], *, allocation: tuple[list[int], bool] | None = None
+) -> reservations.Reserved:
+    """Reserve what each line still lacks, from the channel's warehouses."""
+    warehouse_ids, most_stock = allocation or _allocation(order.channel)
     lines = [ln for ln in lines if ln.quantity > ln.reserved_quantity]
-    got = reservations.reserve(
+    result = reservations.reserve(
         reservations.Need(
             line_id=ln.pk,
             variant_id=ln.variant_id,
@@ -237,13 +239,14 @@ def _reserve_lines(order: Order, lines: Iterable[OrderLine]) -> int:
         )
         for ln in lines
     )
-    total = 0
+    changed = []
     for ln in lines:
-        if got.get(ln.pk):
-            ln.reserved_quantity += got[ln.pk]
-            OrderLine.objects.filter(pk=ln.pk).update(reserved_quantity=ln.reserved_quantity)
-            total += got[ln.pk]
-    return total
+        if result.by_line.get(ln.pk):
+            ln.reserved_quantity += result.by_line[ln.pk]
+            changed.append(ln)
+    if changed:
+        OrderLine.objects.bulk_update(changed, ["reserved_quantity"])
+    return result
 
 
 def _update_warehouse(order: Order) -> None:
@@ -448,9 +451,6 @@ def order_create(
             fields={"external_id": _("Already exists.")},
             code="duplicate_order",
         ) from exc
-    order.code = f"DH{order.pk:06d}"
-    order.search_text = _search_text(order)
-    Order.objects.filter(pk=order.pk).update(code=order.code, search_text=order.search_text)
     order_lines = OrderLine.objects.bulk_create(
         [
             OrderLine(
@@ -469,19 +469,14 @@ def order_create(
     )
     if not all(ln.pk for ln in order_lines):  # backends without RETURNING on bulk insert
         order_lines = list(order.lines.all())
-    _event(
-        order,
-        kind=OrderEvent.Kind.CREATED,
-        actor=actor,
-        message=_("Order received from %(channel)s") % {"channel": Channel(channel).label},
-    )
-    _reserve_lines(order, order_lines)
-    if not allow_backorder and not _fully_reserved(order_lines):
-        short = {
-            ln.sku: ln.quantity - ln.reserved_quantity
-            for ln in order_lines
-            if ln.reserved_quantity < ln.quantity
-        }
+    allocation = _allocation(channel)
+    reserved = _reserve_lines(order, order_lines, allocation=allocation)
+    short = {
+        ln.sku: ln.quantity - ln.reserved_quantity
+        for ln in order_lines
+        if ln.reserved_quantity < ln.quantity
+    }
+    if short and not allow_backorder:
         raise Conflict(
             _("Not enough stock for: %(skus)s.")
             % {"skus": ", ".join(f"{s} (−{q})" for s, q in short.items())},
@@ -492,8 +487,29 @@ def order_create(
             },
             code="insufficient_stock",
         )
-    _update_warehouse(order)
-    _settle_sub_state(order, order_lines, actor=actor)
+    # One UPDATE for what is known only now: the code (from the id), the main warehouse (the one
+    # holding most of the reservations) and whether the order waits for stock.
+    order.code = f"DH{order.pk:06d}"
+    order.search_text = _search_text(order)
+    order.sub_state = SubState.AWAITING_STOCK if short else SubState.NONE
+    if reserved.by_warehouse:
+        order.warehouse_id = max(
+            reserved.by_warehouse, key=lambda w: (reserved.by_warehouse[w], -w)
+        )
+    else:
+        order.warehouse_id = allocation[0][0] if allocation[0] else None
+    Order.objects.filter(pk=order.pk).update(
+        code=order.code,
+        search_text=order.search_text,
+        sub_state=order.sub_state,
+        warehouse_id=order.warehouse_id,
+    )
+    message = _("Order received from %(channel)s.") % {"channel": Channel(channel).label}
+    if short:
+        message += " " + _("Waiting for stock: %(skus)s.") % {
+            "skus": ", ".join(f"{s} (−{q})" for s, q in short.items())
+        }
+    _event(order, kind=OrderEvent.Kind.CREATED, actor=actor, message=message, data={"short": short})
     if confirm:
         order_confirm(order=order, actor=actor)
     return order
@@ -763,7 +779,7 @@ def reservations_fill_waiting(*, variant_ids: Iterable[int], actor=None) -> list
         seen.add(order_id)
         order = Order.objects.select_for_update().get(pk=order_id)
         lines = list(order.lines.all())
-        got = _reserve_lines(order, [ln for ln in lines if ln.variant_id in variant_ids])
+        got = _reserve_lines(order, [ln for ln in lines if ln.variant_id in variant_ids]).total
         if got:
             _event(
                 order,
@@ -828,3 +844,47 @@ def stock_adjust(*, variant: Variant, warehouse, delta: int, reason: str, actor=
     if delta > 0:
         reservations_fill_waiting(variant_ids={variant.pk}, actor=actor)
     return movements[0]
+
+
+@transaction.atomic
+def channel_rule_set(*, channel: str, strategy: str, warehouse_ids, actor=None) -> ChannelRule:
+    """How new orders of `channel` choose warehouses: in priority order or the one with the most
+    stock, among `warehouse_ids` (empty: every active warehouse). Orders already taken keep
+    their reservations."""
+    from donhang.core.audit import audit
+    from donhang.inventory.models import Warehouse
+
+    errors = {}
+    if channel not in Channel.values:
+        errors["channel"] = _("Unknown channel.")
+    if strategy not in AllocationStrategy.values:
+        errors["strategy"] = _("Choose priority order or most stock.")
+    try:
+        ids = sorted({int(pk) for pk in warehouse_ids or []})
+    except (TypeError, ValueError):
+        ids = None
+        errors["warehouses"] = _("Unknown warehouse.")
+    if ids:
+        found = set(
+            Warehouse.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
+        )
+        if found != set(ids):
+            errors["warehouses"] = _("Choose active warehouses only.")
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    rule, _created = ChannelRule.objects.select_for_update().get_or_create(channel=channel)
+    before = {
+        "strategy": rule.strategy,
+        "warehouses": sorted(rule.warehouses.values_list("pk", flat=True)),
+    }
+    rule.strategy = strategy
+    rule.save(update_fields=["strategy"])
+    rule.warehouses.set(ids)
+    audit(
+        actor=actor,
+        action="channel_rule.set",
+        obj=rule,
+        summary=f"{channel}: {strategy} {ids or 'all'}",
+        data={"before": before, "after": {"strategy": strategy, "warehouses": ids}},
+    )
+    return rule

@@ -1,11 +1,15 @@
+from datetime import timedelta
+
 from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
 
 from donhang.catalog.models import Product, Variant
 from donhang.inventory.models import StockLevel, Warehouse
+from donhang.orders.models import Order, Status, SubState
 
 
 def dashboard_summary() -> dict:
-    """Figures for the dashboard shell, in a fixed number of queries."""
+    """Figures for the dashboard, in a fixed number of queries."""
     products = Product.objects.aggregate(
         total=Count("id"), active=Count("id", filter=Q(is_active=True))
     )
@@ -16,6 +20,22 @@ def dashboard_summary() -> dict:
         .filter(total__lte=F("low_stock_threshold"))
         .count()
     )
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    # What staff must act on: each bucket is one indexed count.
+    open_orders = Order.objects.filter(status__in=[Status.NEW, Status.PROCESSING, Status.SHIPPING])
+    buckets = open_orders.aggregate(
+        new=Count("id", filter=Q(status=Status.NEW)),
+        awaiting_stock=Count("id", filter=Q(sub_state=SubState.AWAITING_STOCK)),
+        packing=Count("id", filter=Q(status=Status.PROCESSING, sub_state=SubState.PACKING)),
+        ready_to_ship=Count("id", filter=Q(sub_state=SubState.READY_TO_SHIP)),
+        shipping=Count("id", filter=Q(status=Status.SHIPPING)),
+        delivery_failed=Count("id", filter=Q(sub_state=SubState.DELIVERY_FAILED)),
+    )
+    sales = Order.objects.exclude(status=Status.CANCELLED)
+    today_sales = sales.filter(created_at__gte=today).aggregate(n=Count("id"), total=Sum("total"))
+    week_sales = sales.filter(created_at__gte=today - timedelta(days=6)).aggregate(
+        n=Count("id"), total=Sum("total")
+    )
     return {
         "products": products["total"],
         "active_products": products["active"],
@@ -24,4 +44,9 @@ def dashboard_summary() -> dict:
         "on_hand": stock["on_hand"] or 0,
         "reserved": stock["reserved"] or 0,
         "low_stock": low_stock,
+        "orders": buckets,
+        "today_orders": today_sales["n"],
+        "today_total": today_sales["total"] or 0,
+        "week_orders": week_sales["n"],
+        "week_total": week_sales["total"] or 0,
     }

@@ -1,0 +1,236 @@
+"""Stocktake services: make a count sheet (expected quantities frozen), enter or import counts,
+review variances, post them as stocktake movements (once)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from donhang.catalog.models import Category, Variant
+from donhang.core.audit import actor_user, audit
+from donhang.core.errors import Conflict, ValidationFailed
+from donhang.core.permissions import require_perm
+from donhang.inventory.models import StockLevel, StockMovement, Stocktake, StocktakeLine, Warehouse
+from donhang.inventory.services import MovementLine, stock_movements_post
+
+
+@transaction.atomic
+def stocktake_create(
+    *, warehouse: Warehouse, category: Category | None = None, note: str = "", actor=None
+) -> Stocktake:
+    """A count sheet for every active variant (of the category and its subcategories) with its
+    on-hand quantity in the warehouse now, frozen as the expected quantity."""
+    require_perm(actor, "inventory.add_stocktake")
+    if Stocktake.objects.filter(
+        warehouse=warehouse, status=Stocktake.Status.COUNTING, category=category
+    ).exists():
+        raise Conflict(
+            _("A count of this warehouse is already in progress; finish or cancel it first."),
+            fields={"warehouse": _("Count in progress.")},
+            code="stocktake_in_progress",
+        )
+    variants = Variant.objects.filter(is_active=True)
+    if category is not None:
+        variants = variants.filter(
+            Q(product__category=category) | Q(product__category__path__startswith=category.path)
+        )
+    on_hand = dict(
+        StockLevel.objects.filter(warehouse=warehouse).values_list("variant_id", "on_hand")
+    )
+    ids = set(variants.values_list("pk", flat=True))
+    if category is None:
+        # Variants deactivated while still holding stock here need counting too.
+        ids |= {vid for vid, qty in on_hand.items() if qty}
+    stocktake = Stocktake.objects.create(
+        warehouse=warehouse, category=category, note=note or "", created_by=actor_user(actor)
+    )
+    stocktake.code = f"ST{stocktake.pk:06d}"
+    Stocktake.objects.filter(pk=stocktake.pk).update(code=stocktake.code)
+    StocktakeLine.objects.bulk_create(
+        [
+            StocktakeLine(stocktake=stocktake, variant_id=vid, expected=on_hand.get(vid, 0))
+            for vid in sorted(ids)
+        ],
+        batch_size=500,
+    )
+    audit(
+        actor=actor,
+        action="stocktake.create",
+        obj=stocktake,
+        summary=f"{stocktake.code} {warehouse.code}",
+    )
+    return stocktake
+
+
+def _open(stocktake: Stocktake) -> Stocktake:
+    stocktake = Stocktake.objects.select_for_update().get(pk=stocktake.pk)
+    if stocktake.status != Stocktake.Status.COUNTING:
+        raise Conflict(
+            _("This stocktake was already posted or cancelled."),
+            fields={"status": _("Closed.")},
+            code="stocktake_closed",
+        )
+    return stocktake
+
+
+@transaction.atomic
+def stocktake_count(
+    *, stocktake: Stocktake, counts: dict[int, int | None], actor=None
+) -> Stocktake:
+    """Enter counts: {line id: counted quantity, or None to clear}."""
+    require_perm(actor, "inventory.count_stocktake")
+    stocktake = _open(stocktake)
+    lines = {ln.pk: ln for ln in stocktake.lines.filter(pk__in=list(counts))}
+    errors = {}
+    for line_id, counted in counts.items():
+        if line_id not in lines:
+            errors[f"counts.{line_id}"] = _("Not a line of this stocktake.")
+        elif counted is not None and counted < 0:
+            errors[f"counts.{line_id}"] = _("Enter 0 or more.")
+        else:
+            lines[line_id].counted = counted
+    if errors:
+        raise ValidationFailed(_("Some counts are not valid."), fields=errors)
+    StocktakeLine.objects.bulk_update(list(lines.values()), ["counted"])
+    return stocktake
+
+
+def _read_rows(filename: str, content: bytes) -> list[tuple[int, str, str]]:
+    """(row number, code, quantity text) from a scanner export: .xlsx or .csv with a header row
+    holding a code column (sku or barcode) and a quantity column (counted/quantity/qty/số lượng)."""
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+        rows = [
+            ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
+        ]
+    else:
+        text = content.decode("utf-8-sig", errors="replace")
+        dialect = csv.Sniffer().sniff(text[:2000], delimiters=",;\t") if text.strip() else csv.excel
+        rows = list(csv.reader(io.StringIO(text), dialect))
+    if not rows:
+        return []
+    from donhang.core.text import fold
+
+    header = [fold(h) for h in rows[0]]
+    code_col = next(
+        (
+            i
+            for i, h in enumerate(header)
+            if h in ("sku", "barcode", "ma", "ma sku", "ma vach", "code")
+        ),
+        None,
+    )
+    qty_col = next(
+        (
+            i
+            for i, h in enumerate(header)
+            if h in ("counted", "quantity", "qty", "so luong", "count", "thuc te", "sl")
+        ),
+        None,
+    )
+    if code_col is None or qty_col is None:
+        raise ValidationFailed(
+            _("The file needs a header row with a SKU (or barcode) column and a quantity column."),
+            fields={"file": _("Columns not found.")},
+        )
+    return [
+        (
+            n,
+            (row[code_col] if code_col < len(row) else "").strip(),
+            (row[qty_col] if qty_col < len(row) else "").strip(),
+        )
+        for n, row in enumerate(rows[1:], start=2)
+        if any(cell.strip() for cell in row)
+    ]
+
+
+@transaction.atomic
+def stocktake_import(*, stocktake: Stocktake, filename: str, content: bytes, actor=None) -> dict:
+    """Counts from a file. All rows are checked first; any bad row → nothing saved and a report.
+    Scanners often emit one row per scan, so quantities of the same code add up."""
+    require_perm(actor, "inventory.count_stocktake")
+    stocktake = _open(stocktake)
+    lines = list(stocktake.lines.select_related("variant"))
+    by_code = {}
+    for ln in lines:
+        by_code[ln.variant.sku.lower()] = ln
+        if ln.variant.barcode:
+            by_code.setdefault(ln.variant.barcode.lower(), ln)
+    errors: dict[str, str] = {}
+    totals: dict[int, int] = {}
+    for row, code, qty_text in _read_rows(filename, content):
+        line = by_code.get(code.lower())
+        if line is None:
+            errors[f"row {row}"] = _("“%(code)s” is not on this count sheet.") % {"code": code}
+            continue
+        try:
+            qty = int(float(qty_text.replace(",", ".")))
+        except ValueError:
+            errors[f"row {row}"] = _("“%(qty)s” is not a quantity.") % {"qty": qty_text}
+            continue
+        if qty < 0:
+            errors[f"row {row}"] = _("Enter 0 or more.")
+            continue
+        totals[line.pk] = totals.get(line.pk, 0) + qty
+    if errors:
+        raise ValidationFailed(
+            _("Some rows of the file are not valid; nothing was imported."), fields=errors
+        )
+    for ln in lines:
+        if ln.pk in totals:
+            ln.counted = totals[ln.pk]
+    StocktakeLine.objects.bulk_update([ln for ln in lines if ln.pk in totals], ["counted"])
+    return {"lines": len(totals)}
+
+
+@transaction.atomic
+def stocktake_post(*, stocktake: Stocktake, actor=None) -> list[StockMovement]:
+    """Post every variance (counted − expected) as a stocktake movement. Uncounted lines are
+    left as they are. A stocktake is posted once; posting it again is refused."""
+    require_perm(actor, "inventory.post_stocktake")
+    stocktake = _open(stocktake)
+    lines = [ln for ln in stocktake.lines.all() if ln.counted is not None and ln.variance]
+    movements = stock_movements_post(
+        lines=[MovementLine(ln.variant_id, stocktake.warehouse_id, ln.variance) for ln in lines],
+        kind=StockMovement.Kind.STOCKTAKE,
+        reason=_("Stocktake %(code)s") % {"code": stocktake.code},
+        actor=actor,
+        reference_type="stocktake",
+        reference_id=str(stocktake.pk),
+        reference_label=stocktake.code,
+    )
+    stocktake.status, stocktake.posted_at, stocktake.posted_by = (
+        Stocktake.Status.POSTED,
+        timezone.now(),
+        actor_user(actor),
+    )
+    stocktake.save(update_fields=["status", "posted_at", "posted_by"])
+    audit(
+        actor=actor,
+        action="stocktake.post",
+        obj=stocktake,
+        summary=f"{stocktake.code}: {len(movements)} variances",
+    )
+    gained = {ln.variant_id for ln in lines if ln.variance > 0}
+    if gained:
+        from donhang.orders.services import reservations_fill_waiting
+
+        reservations_fill_waiting(variant_ids=gained, actor=actor)
+    return movements
+
+
+@transaction.atomic
+def stocktake_cancel(*, stocktake: Stocktake, actor=None) -> Stocktake:
+    require_perm(actor, "inventory.add_stocktake")
+    stocktake = _open(stocktake)
+    stocktake.status = Stocktake.Status.CANCELLED
+    stocktake.save(update_fields=["status"])
+    audit(actor=actor, action="stocktake.cancel", obj=stocktake, summary=stocktake.code)
+    return stocktake

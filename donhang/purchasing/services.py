@@ -1,0 +1,589 @@
+"""Purchasing writes: suppliers, purchase orders (draft → sent → partially received → received,
+or cancelled), goods receipts that post stock, update cost prices and serve waiting orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from donhang.catalog.models import Variant
+from donhang.core.audit import actor_user, audit
+from donhang.core.errors import Conflict, ValidationFailed
+from donhang.core.money import round_vnd, vat_decimal
+from donhang.core.permissions import require_perm
+from donhang.core.phone import normalize_phone
+from donhang.core.text import search_key
+from donhang.customers.selectors import address_units_resolve
+from donhang.inventory.models import StockLevel, StockMovement, Warehouse
+from donhang.inventory.services import MovementLine, stock_movements_post
+from donhang.orders.services import reservations_fill_waiting
+from donhang.purchasing.models import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Supplier,
+    SupplierVariant,
+)
+
+Status = PurchaseOrder.Status
+
+
+_require = require_perm
+
+
+# --- suppliers -------------------------------------------------------------------------------
+
+
+def _supplier_fields(values: dict) -> dict:
+    name = (values.get("name") or "").strip()
+    errors = {}
+    if not name:
+        errors["name"] = _("This field is required.")
+    phone = values.get("phone") or ""
+    if phone:
+        try:
+            phone = normalize_phone(phone)
+        except ValidationFailed as exc:
+            errors["phone"] = exc.fields.get("phone", exc.message)
+    tax_code = (values.get("tax_code") or "").strip().replace(" ", "")
+    if tax_code and not (
+        tax_code.replace("-", "").isdigit() and len(tax_code.replace("-", "")) in (10, 13)
+    ):
+        errors["tax_code"] = _(
+            "A tax code has 10 digits, or 13 with a branch suffix (0101234567-001)."
+        )
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    province, ward = address_units_resolve(province=values.get("province"), ward=values.get("ward"))
+    return {
+        "name": name[:200],
+        "tax_code": tax_code,
+        "contact_name": (values.get("contact_name") or "").strip()[:120],
+        "phone": phone,
+        "email": (values.get("email") or "").strip(),
+        "address_line": (values.get("address_line") or "").strip()[:255],
+        "province": province,
+        "ward": ward,
+        "payment_terms": (values.get("payment_terms") or "").strip()[:120],
+        "note": values.get("note") or "",
+        "is_active": values.get("is_active", True),
+    }
+
+
+@transaction.atomic
+def supplier_create(*, actor=None, **values) -> Supplier:
+    _require(actor, "purchasing.add_supplier")
+    fields = _supplier_fields(values)
+    supplier = Supplier(**fields)
+    supplier.search_text = search_key(
+        supplier.name, supplier.tax_code, supplier.phone, supplier.contact_name
+    )
+    supplier.save()
+    audit(actor=actor, action="supplier.create", obj=supplier, summary=supplier.name)
+    return supplier
+
+
+@transaction.atomic
+def supplier_update(*, supplier: Supplier, actor=None, **values) -> Supplier:
+    _require(actor, "purchasing.change_supplier")
+    for key, value in _supplier_fields(values).items():
+        setattr(supplier, key, value)
+    supplier.search_text = search_key(
+        supplier.name, supplier.tax_code, supplier.phone, supplier.contact_name
+    )
+    supplier.save()
+    audit(actor=actor, action="supplier.update", obj=supplier, summary=supplier.name)
+    return supplier
+
+
+@transaction.atomic
+def supplier_variant_set(
+    *,
+    supplier: Supplier,
+    variant: Variant,
+    last_purchase_price: int | None = None,
+    is_preferred: bool | None = None,
+    supplier_sku: str | None = None,
+    actor=None,
+) -> SupplierVariant:
+    """Record that a supplier sells a variant; `is_preferred` makes it the variant's one preferred supplier."""
+    link, _created = SupplierVariant.objects.get_or_create(supplier=supplier, variant=variant)
+    if is_preferred:
+        SupplierVariant.objects.filter(variant=variant, is_preferred=True).exclude(
+            pk=link.pk
+        ).update(is_preferred=False)
+    if is_preferred is not None:
+        link.is_preferred = is_preferred
+    if last_purchase_price is not None:
+        if last_purchase_price < 0:
+            raise ValidationFailed(
+                _("The price cannot be negative."),
+                fields={"last_purchase_price": _("Enter 0 or more.")},
+            )
+        link.last_purchase_price = last_purchase_price
+    if supplier_sku is not None:
+        link.supplier_sku = supplier_sku.strip()[:64]
+    link.save()
+    return link
+
+
+# --- purchase orders -------------------------------------------------------------------------
+
+
+@dataclass
+class PoLineInput:
+    variant_id: int | None = None
+    sku: str = ""
+    quantity: int = 0
+    unit_price: int | None = None  # None: the supplier's last price, else the variant's cost
+    vat_rate: str | None = None
+
+
+def _resolve_po_lines(supplier: Supplier, lines: list[PoLineInput]) -> list[PurchaseOrderLine]:
+    if not lines:
+        raise ValidationFailed(
+            _("A purchase order needs at least one line."), fields={"lines": _("Add a product.")}
+        )
+    ids = {ln.variant_id for ln in lines if ln.variant_id}
+    skus = {ln.sku.strip() for ln in lines if not ln.variant_id and ln.sku}
+    variants = {v.pk: v for v in Variant.objects.filter(pk__in=ids)}
+    by_sku = {v.sku: v for v in Variant.objects.filter(sku__in=skus)}
+    last_prices = dict(
+        SupplierVariant.objects.filter(supplier=supplier).values_list(
+            "variant_id", "last_purchase_price"
+        )
+    )
+    errors, rows = {}, []
+    for i, ln in enumerate(lines):
+        variant = variants.get(ln.variant_id) if ln.variant_id else by_sku.get(ln.sku.strip())
+        if variant is None:
+            errors[f"lines.{i}.sku"] = _("Unknown product SKU “%(sku)s”.") % {
+                "sku": ln.sku or ln.variant_id
+            }
+            continue
+        if not ln.quantity or ln.quantity < 1:
+            errors[f"lines.{i}.quantity"] = _("Quantity must be at least 1.")
+        price = ln.unit_price
+        if price is None:
+            price = last_prices.get(variant.pk) or variant.cost_price
+        if price < 0:
+            errors[f"lines.{i}.unit_price"] = _("The price cannot be negative.")
+        vat = ln.vat_rate or variant.vat_rate
+        rows.append(
+            PurchaseOrderLine(
+                variant=variant, quantity=ln.quantity or 0, unit_price=price, vat_rate=vat
+            )
+        )
+    if errors:
+        raise ValidationFailed(_("Some lines are not valid."), fields=errors)
+    return rows
+
+
+def _po_totals(lines) -> dict[str, int]:
+    goods = sum(ln.quantity * ln.unit_price for ln in lines)
+    vat = sum(
+        round_vnd(Decimal(ln.quantity * ln.unit_price) * vat_decimal(ln.vat_rate)) for ln in lines
+    )
+    return {"goods_total": goods, "vat_total": vat, "total": goods + vat}
+
+
+@transaction.atomic
+def purchase_order_create(
+    *,
+    supplier: Supplier,
+    warehouse: Warehouse,
+    lines: list[PoLineInput],
+    expected_date: date | None = None,
+    note: str = "",
+    actor=None,
+) -> PurchaseOrder:
+    _require(actor, "purchasing.add_purchaseorder")
+    if not supplier.is_active:
+        raise ValidationFailed(
+            _("This supplier is inactive."), fields={"supplier": _("Choose an active supplier.")}
+        )
+    rows = _resolve_po_lines(supplier, lines)
+    po = PurchaseOrder.objects.create(
+        supplier=supplier,
+        warehouse=warehouse,
+        expected_date=expected_date,
+        note=note or "",
+        created_by=actor_user(actor),
+        **_po_totals(rows),
+    )
+    po.code = f"PO{po.pk:06d}"
+    PurchaseOrder.objects.filter(pk=po.pk).update(code=po.code)
+    for row in rows:
+        row.purchase_order = po
+    PurchaseOrderLine.objects.bulk_create(rows)
+    audit(actor=actor, action="purchase_order.create", obj=po, summary=f"{po.code} {supplier.name}")
+    return po
+
+
+def _lock_po(po: PurchaseOrder) -> PurchaseOrder:
+    return PurchaseOrder.objects.select_for_update().get(pk=po.pk)
+
+
+@transaction.atomic
+def purchase_order_update_lines(
+    *, purchase_order: PurchaseOrder, lines: list[PoLineInput], actor=None
+) -> PurchaseOrder:
+    _require(actor, "purchasing.change_purchaseorder")
+    po = _lock_po(purchase_order)
+    if po.status != Status.DRAFT:
+        raise Conflict(
+            _("Only a draft purchase order can be edited."), fields={"status": _("Not a draft.")}
+        )
+    rows = _resolve_po_lines(po.supplier, lines)
+    po.lines.all().delete()
+    for row in rows:
+        row.purchase_order = po
+    PurchaseOrderLine.objects.bulk_create(rows)
+    for key, value in _po_totals(rows).items():
+        setattr(po, key, value)
+    po.save(update_fields=["goods_total", "vat_total", "total"])
+    audit(actor=actor, action="purchase_order.edit", obj=po, summary=po.code)
+    return po
+
+
+@transaction.atomic
+def purchase_order_send(*, purchase_order: PurchaseOrder, actor=None) -> PurchaseOrder:
+    """Confirm a draft and mark it sent to the supplier (managers and owners)."""
+    _require(actor, "purchasing.confirm_purchaseorder")
+    po = _lock_po(purchase_order)
+    if po.status != Status.DRAFT:
+        raise Conflict(
+            _("Only a draft purchase order can be sent."),
+            fields={"status": _("Not a draft.")},
+            code="transition_not_allowed",
+        )
+    po.status, po.sent_at = Status.SENT, timezone.now()
+    po.save(update_fields=["status", "sent_at"])
+    audit(actor=actor, action="purchase_order.send", obj=po, summary=po.code)
+    return po
+
+
+@transaction.atomic
+def purchase_order_cancel(
+    *, purchase_order: PurchaseOrder, reason: str = "", actor=None
+) -> PurchaseOrder:
+    _require(actor, "purchasing.confirm_purchaseorder")
+    po = _lock_po(purchase_order)
+    if po.status not in (Status.DRAFT, Status.SENT):
+        raise Conflict(
+            _("Goods were already received on this purchase order; it cannot be cancelled."),
+            fields={"status": _("Not allowed from the current status.")},
+            code="transition_not_allowed",
+        )
+    po.status = Status.CANCELLED
+    po.save(update_fields=["status"])
+    audit(actor=actor, action="purchase_order.cancel", obj=po, summary=reason or po.code)
+    return po
+
+
+# --- shortages → purchase orders --------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    variant: Variant
+    supplier: Supplier | None
+    short: int  # units short across orders awaiting stock
+    low_stock: int  # units to bring stock back to twice the threshold
+    on_order: int  # already on open purchase orders
+    quantity: int  # proposed: what is needed minus what is on order
+    unit_price: int
+
+
+def purchase_suggestions(*, include_low_stock: bool = True) -> list[Suggestion]:
+    """What to buy: every variant short across orders awaiting stock, plus (optionally) every
+    variant at or below its low-stock threshold (brought back up to twice the threshold), minus
+    what open purchase orders will already bring. Grouped by the preferred supplier."""
+    from donhang.orders.models import OPEN_STATUSES, OrderLine
+
+    short = dict(
+        OrderLine.objects.filter(
+            order__status__in=OPEN_STATUSES, reserved_quantity__lt=F("quantity")
+        )
+        .values("variant_id")
+        .annotate(n=Sum(F("quantity") - F("reserved_quantity")))
+        .values_list("variant_id", "n")
+    )
+    low: dict[int, int] = {}
+    if include_low_stock:
+        rows = (
+            Variant.objects.filter(is_active=True, low_stock_threshold__gt=0)
+            .annotate(available=Sum(F("stock_levels__on_hand") - F("stock_levels__reserved")))
+            .values_list("pk", "low_stock_threshold", "available")
+        )
+        for pk, threshold, available in rows:
+            available = available or 0
+            if available <= threshold:
+                low[pk] = 2 * threshold - available
+    on_order = dict(
+        PurchaseOrderLine.objects.filter(
+            purchase_order__status__in=[Status.DRAFT, Status.SENT, Status.PARTIALLY_RECEIVED],
+            received_quantity__lt=F("quantity"),
+        )
+        .values("variant_id")
+        .annotate(n=Sum(F("quantity") - F("received_quantity")))
+        .values_list("variant_id", "n")
+    )
+    wanted = set(short) | set(low)
+    variants = {v.pk: v for v in Variant.objects.filter(pk__in=wanted).select_related("product")}
+    preferred = {
+        sv.variant_id: sv
+        for sv in SupplierVariant.objects.filter(
+            variant_id__in=wanted, is_preferred=True
+        ).select_related("supplier")
+    }
+    out = []
+    for pk in sorted(wanted):
+        need = max(short.get(pk, 0), 0) + max(low.get(pk, 0) - max(short.get(pk, 0), 0), 0)
+        quantity = need - on_order.get(pk, 0)
+        if quantity <= 0:
+            continue
+        link = preferred.get(pk)
+        variant = variants[pk]
+        out.append(
+            Suggestion(
+                variant=variant,
+                supplier=link.supplier if link else None,
+                short=short.get(pk, 0),
+                low_stock=low.get(pk, 0),
+                on_order=on_order.get(pk, 0),
+                quantity=quantity,
+                unit_price=(
+                    link.last_purchase_price
+                    if link and link.last_purchase_price
+                    else variant.cost_price
+                ),
+            )
+        )
+    out.sort(key=lambda s: ((s.supplier.name if s.supplier else "\uffff"), s.variant.sku))
+    return out
+
+
+@transaction.atomic
+def purchase_orders_from_suggestions(
+    *, items: list[tuple[int, int, int, int | None]], warehouse: Warehouse, actor=None
+) -> list[PurchaseOrder]:
+    """Create one draft purchase order per supplier from edited suggestions:
+    items = [(supplier id, variant id, quantity, unit price or None)]. Lines with quantity 0 are skipped."""
+    _require(actor, "purchasing.add_purchaseorder")
+    by_supplier: dict[int, list[PoLineInput]] = {}
+    for supplier_id, variant_id, quantity, price in items:
+        if not quantity:
+            continue
+        if not supplier_id:
+            raise ValidationFailed(
+                _("Choose a supplier for every product to order."),
+                fields={f"supplier.{variant_id}": _("Choose a supplier.")},
+            )
+        by_supplier.setdefault(supplier_id, []).append(
+            PoLineInput(variant_id=variant_id, quantity=quantity, unit_price=price)
+        )
+    suppliers = Supplier.objects.in_bulk(list(by_supplier))
+    return [
+        purchase_order_create(
+            supplier=suppliers[sid],
+            warehouse=warehouse,
+            lines=lines,
+            actor=actor,
+            note=_("Created from shortages"),
+        )
+        for sid, lines in by_supplier.items()
+    ]
+
+
+# --- goods receipts --------------------------------------------------------------------------
+
+
+@dataclass
+class ReceiptLineInput:
+    quantity: int
+    purchase_order_line_id: int | None = None
+    variant_id: int | None = None
+    sku: str = ""
+    unit_cost: int | None = None
+
+
+def _moving_average(variant: Variant, *, quantity: int, unit_cost: int) -> int:
+    """New cost price = (units on hand × current cost + units received × their cost) / all units.
+
+    Units on hand are counted over every warehouse before this receipt; with none (or negative)
+    on hand, the received cost is the new cost. Rounded to whole VND.
+    """
+    on_hand = StockLevel.objects.filter(variant=variant).aggregate(n=Sum("on_hand"))["n"] or 0
+    if on_hand <= 0:
+        return unit_cost
+    return round_vnd(
+        Decimal(on_hand * variant.cost_price + quantity * unit_cost) / (on_hand + quantity)
+    )
+
+
+@transaction.atomic
+def goods_receipt_post(
+    *,
+    warehouse: Warehouse,
+    lines: list[ReceiptLineInput],
+    purchase_order: PurchaseOrder | None = None,
+    supplier: Supplier | None = None,
+    note: str = "",
+    allow_over_receipt: bool = False,
+    actor=None,
+) -> GoodsReceipt:
+    """Receive goods, against a purchase order (partial receipts allowed) or standalone.
+
+    Posts one receipt movement per line, moves the variants' cost price to the moving average,
+    records the supplier's last price, advances the purchase order, and reserves the new stock
+    for orders awaiting it, oldest first. Receiving more than ordered needs allow_over_receipt.
+    """
+    _require(actor, "purchasing.add_goodsreceipt")
+    if not warehouse.is_active:
+        raise ValidationFailed(
+            _("This warehouse is inactive."), fields={"warehouse": _("Choose an active warehouse.")}
+        )
+    po = None
+    po_lines: dict[int, PurchaseOrderLine] = {}
+    if purchase_order is not None:
+        po = _lock_po(purchase_order)
+        if po.status not in (Status.SENT, Status.PARTIALLY_RECEIVED):
+            raise Conflict(
+                _("Goods can be received only on a sent purchase order (this one is “%(status)s”).")
+                % {"status": po.get_status_display()},
+                fields={"purchase_order": _("Not open for receiving.")},
+                code="transition_not_allowed",
+            )
+        supplier = po.supplier
+        po_lines = {
+            ln.pk: ln
+            for ln in PurchaseOrderLine.objects.select_for_update()
+            .filter(purchase_order=po)
+            .order_by("pk")
+        }
+    lines = [ln for ln in lines if ln.quantity]
+    if not lines:
+        raise ValidationFailed(
+            _("Enter the quantity received for at least one line."),
+            fields={"lines": _("Nothing received.")},
+        )
+    errors: dict[str, str] = {}
+    resolved: list[tuple[ReceiptLineInput, Variant, PurchaseOrderLine | None, int]] = []
+    skus = {ln.sku for ln in lines if ln.sku}
+    by_sku = {v.sku: v for v in Variant.objects.filter(sku__in=skus)}
+    by_id = Variant.objects.in_bulk(
+        [ln.variant_id for ln in lines if ln.variant_id]
+        + [pl.variant_id for pl in po_lines.values()]
+    )
+    over: list[str] = []
+    for i, ln in enumerate(lines):
+        if ln.quantity < 0:
+            errors[f"lines.{i}.quantity"] = _("Quantity cannot be negative.")
+            continue
+        po_line = None
+        if po is not None:
+            po_line = (
+                po_lines.get(ln.purchase_order_line_id)
+                if ln.purchase_order_line_id
+                else next(
+                    (
+                        pl
+                        for pl in po_lines.values()
+                        if pl.variant_id
+                        == (ln.variant_id or getattr(by_sku.get(ln.sku), "pk", None))
+                    ),
+                    None,
+                )
+            )
+            if po_line is None:
+                errors[f"lines.{i}.purchase_order_line_id"] = _(
+                    "This product is not on the purchase order."
+                )
+                continue
+            variant = by_id[po_line.variant_id]
+            if po_line.received_quantity + ln.quantity > po_line.quantity:
+                over.append(
+                    f"{variant.sku} (+{po_line.received_quantity + ln.quantity - po_line.quantity})"
+                )
+            cost = po_line.unit_price if ln.unit_cost is None else ln.unit_cost
+        else:
+            variant = by_id.get(ln.variant_id) if ln.variant_id else by_sku.get(ln.sku)
+            if variant is None:
+                errors[f"lines.{i}.sku"] = _("Unknown product SKU “%(sku)s”.") % {
+                    "sku": ln.sku or ln.variant_id
+                }
+                continue
+            cost = variant.cost_price if ln.unit_cost is None else ln.unit_cost
+        if cost < 0:
+            errors[f"lines.{i}.unit_cost"] = _("The cost cannot be negative.")
+        resolved.append((ln, variant, po_line, cost))
+    if errors:
+        raise ValidationFailed(_("Some lines are not valid."), fields=errors)
+    if over and not allow_over_receipt:
+        raise Conflict(
+            _("More than ordered: %(lines)s. Confirm the over-receipt to accept it.")
+            % {"lines": ", ".join(over)},
+            fields={"allow_over_receipt": _("Confirm to receive more than ordered.")},
+            code="over_receipt",
+        )
+    receipt = GoodsReceipt.objects.create(
+        purchase_order=po,
+        supplier=supplier,
+        warehouse=warehouse,
+        note=note or "",
+        received_by=actor_user(actor),
+    )
+    receipt.code = f"GR{receipt.pk:06d}"
+    GoodsReceipt.objects.filter(pk=receipt.pk).update(code=receipt.code)
+    # Cost first (it reads on hand before this receipt), then stock.
+    for ln, variant, po_line, cost in resolved:
+        new_cost = _moving_average(variant, quantity=ln.quantity, unit_cost=cost)
+        if new_cost != variant.cost_price:
+            Variant.objects.filter(pk=variant.pk).update(cost_price=new_cost)
+            variant.cost_price = new_cost
+        if supplier is not None:
+            supplier_variant_set(supplier=supplier, variant=variant, last_purchase_price=cost)
+        if po_line is not None:
+            PurchaseOrderLine.objects.filter(pk=po_line.pk).update(
+                received_quantity=F("received_quantity") + ln.quantity
+            )
+            po_line.received_quantity += ln.quantity
+    GoodsReceiptLine.objects.bulk_create(
+        [
+            GoodsReceiptLine(
+                receipt=receipt,
+                purchase_order_line=po_line,
+                variant=variant,
+                quantity=ln.quantity,
+                unit_cost=cost,
+            )
+            for ln, variant, po_line, cost in resolved
+        ]
+    )
+    stock_movements_post(
+        lines=[
+            MovementLine(variant.pk, warehouse.pk, ln.quantity) for ln, variant, _pl, _c in resolved
+        ],
+        kind=StockMovement.Kind.RECEIPT,
+        reason=_("Goods receipt %(code)s") % {"code": receipt.code},
+        actor=actor,
+        reference_type="goods_receipt",
+        reference_id=str(receipt.pk),
+        reference_label=receipt.code,
+    )
+    if po is not None:
+        all_in = all(pl.received_quantity >= pl.quantity for pl in po_lines.values())
+        po.status = Status.RECEIVED if all_in else Status.PARTIALLY_RECEIVED
+        po.received_at = timezone.now() if all_in else None
+        po.save(update_fields=["status", "received_at"])
+    audit(actor=actor, action="goods_receipt.post", obj=receipt, summary=receipt.code)
+    reservations_fill_waiting(variant_ids={v.pk for _ln, v, _pl, _c in resolved}, actor=actor)
+    return receipt
