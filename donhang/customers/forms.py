@@ -120,3 +120,147 @@ class AddressUnitsFormMixin:
                     % {"ward": ward.name, "province": province.name},
                 )
         return cleaned
+
+
+# --- customer pages ----------------------------------------------------------------------------
+
+
+class BootstrapFormMixin:
+    """Bootstrap classes on every widget, and a service's DomainError shown on its fields."""
+
+    field_aliases: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for form_field in self.fields.values():
+            widget = form_field.widget
+            # CheckboxSelectMultiple is a RadioSelect.
+            if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def add_domain_error(self, error) -> None:
+        placed = False
+        for name, reason in error.fields.items():
+            name = self.field_aliases.get(name, name)
+            if name in self.fields and name not in self.errors:
+                self.add_error(name, reason)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)
+
+
+def _clean_phone(raw: str) -> str:
+    from donhang.core.errors import ValidationFailed
+    from donhang.core.phone import normalize_phone
+
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        return normalize_phone(raw)
+    except ValidationFailed as error:
+        raise forms.ValidationError(error.fields.get("phone", error.message)) from None
+
+
+class CustomerForm(BootstrapFormMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "0912 345 678"}),
+    )
+    email = forms.EmailField(label=_("Email"), required=False)
+    tags = forms.CharField(
+        label=_("Tags"),
+        max_length=400,
+        required=False,
+        help_text=_("Separated by commas, for example: VIP, wholesale."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def clean_phone(self):
+        return _clean_phone(self.cleaned_data["phone"])
+
+    def clean_tags(self):
+        return [t.strip() for t in self.cleaned_data["tags"].split(",") if t.strip()]
+
+    @classmethod
+    def initial_for(cls, customer) -> dict:
+        from donhang.core.phone import display_phone
+
+        return {
+            "name": customer.name,
+            "phone": display_phone(customer.phone),
+            "email": customer.email,
+            "tags": ", ".join(customer.tags or []),
+            "note": customer.note,
+        }
+
+
+class CustomerAddressForm(BootstrapFormMixin, AddressUnitsFormMixin, forms.Form):
+    recipient_name = forms.CharField(
+        label=_("Recipient"),
+        max_length=150,
+        required=False,
+        help_text=_("Empty: the customer's name."),
+    )
+    phone = forms.CharField(
+        label=_("Recipient phone"),
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "placeholder": "0912 345 678"}),
+        help_text=_("Empty: the customer's phone."),
+    )
+    province = ProvinceField()
+    ward = WardField()
+    line = forms.CharField(
+        label=_("Street address"), max_length=255, help_text=_("House number, street, building.")
+    )
+    is_default = forms.BooleanField(label=_("Default address"), required=False)
+
+    def clean_phone(self):
+        return _clean_phone(self.cleaned_data["phone"])
+
+
+class CustomerSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    duplicates = forms.BooleanField(label=_("Possible duplicates"), required=False)
+
+
+class CustomerMergeForm(BootstrapFormMixin, forms.Form):
+    """Choose, among customers with the same phone, the one to keep and those folded into it."""
+
+    keep = forms.TypedChoiceField(label=_("Keep"), coerce=int, widget=forms.RadioSelect)
+    duplicates = forms.TypedMultipleChoiceField(
+        label=_("Merge into it"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.candidates = {c.pk: c for c in candidates}
+        choices = [(c.pk, f"#{c.pk} {c.name}") for c in candidates]
+        self.fields["keep"].choices = choices
+        self.fields["duplicates"].choices = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        keep = cleaned.get("keep")
+        if keep is None:
+            return cleaned
+        duplicates = [pk for pk in cleaned.get("duplicates") or [] if pk != keep]
+        if not duplicates:
+            self.add_error("duplicates", gettext("Choose at least one other customer to merge."))
+        cleaned["keep_customer"] = self.candidates[keep]
+        cleaned["duplicate_customers"] = [self.candidates[pk] for pk in duplicates]
+        return cleaned

@@ -1,14 +1,28 @@
-"""Reads of Vietnam's administrative units (34 provinces, 3,321 wards since 1 July 2025)."""
+"""Reads of Vietnam's administrative units (34 provinces, 3,321 wards since 1 July 2025) and of
+customers (the CRM list, profile and duplicates)."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet, Value
-from django.db.models.functions import Replace
+import re
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Replace
 from django.utils.translation import gettext as _
 
 from donhang.core.errors import NotFound, ValidationFailed
+from donhang.core.phone import normalize_phone
 from donhang.core.text import fold
-from donhang.customers.models import Province, Ward
+from donhang.customers.models import Customer, CustomerAddress, Province, Ward
 
 
 def province_list(*, search: str = "") -> QuerySet[Province]:
@@ -118,3 +132,186 @@ def customer_find_by_phone(*, phone: str):
     from donhang.customers.models import Customer
 
     return Customer.objects.filter(phone=phone, merged_into__isnull=True).order_by("id").first()
+
+
+# --- customers (the CRM) ---------------------------------------------------------------------
+
+CUSTOMER_PAGE_SIZE = 50
+_PHONE_LIKE = re.compile(r"^[\d\s.\-()+]{6,24}$")
+# Money the customer has spent or committed to: open, on the way and completed orders. Cancelled
+# orders never count; returned ones are counted apart as returns.
+SPENT_STATUSES = ("new", "processing", "shipping", "completed")
+RETURNED_STATUS = "returned"
+
+
+def _order_subquery(aggregate, **filters) -> Coalesce:
+    from donhang.orders.models import Order
+
+    orders = (
+        Order.objects.filter(customer=OuterRef("pk"), **filters)
+        .order_by()
+        .values("customer")
+        .annotate(value=aggregate)
+        .values("value")
+    )
+    return Coalesce(Subquery(orders, output_field=BigIntegerField()), Value(0))
+
+
+def customer_with_totals(customers: QuerySet[Customer]) -> QuerySet[Customer]:
+    """Annotate `orders_count`, `total_spent` and `returns_count` with one correlated subquery
+    each, so a page of customers stays one query however many rows it has."""
+    return customers.annotate(
+        orders_count=_order_subquery(Count("pk")),
+        total_spent=_order_subquery(Sum("total"), status__in=SPENT_STATUSES),
+        returns_count=_order_subquery(Count("pk"), status=RETURNED_STATUS),
+    )
+
+
+def _search(customers: QuerySet[Customer], q: str) -> QuerySet[Customer]:
+    """Phone in any format ("0912 345 678", "+84912345678", "84912345678"), part of a phone,
+    name without diacritics ("nguyen van an") or email."""
+    q = (q or "").strip()
+    if not q:
+        return customers
+    digits = re.sub(r"\D", "", q)
+    if _PHONE_LIKE.match(q) and len(digits) >= 3:
+        try:
+            phone = normalize_phone(q)
+        except ValidationFailed:
+            phone = ""
+        if phone and len(digits) >= 9:
+            return customers.filter(phone=phone)
+        # A piece of a number: search_text holds the national form (0912345678).
+        if q.lstrip("( ").startswith("+84"):
+            digits = "0" + digits[2:]
+        return customers.filter(search_text__contains=digits)
+    for word in fold(q).split():
+        customers = customers.filter(search_text__contains=word)
+    return customers
+
+
+def shared_phones() -> QuerySet:
+    """Phones held by more than one customer that has not been merged away."""
+    return (
+        Customer.objects.filter(merged_into__isnull=True)
+        .exclude(phone="")
+        .values("phone")
+        .annotate(n=Count("pk"))
+        .filter(n__gt=1)
+        .values("phone")
+    )
+
+
+def customer_list(*, q: str = "", duplicates: bool = False) -> QuerySet[Customer]:
+    """Customers not merged away, newest first, with their totals; `duplicates` keeps only those
+    whose phone another customer shares, grouped by phone."""
+    customers = customer_with_totals(_search(Customer.objects.filter(merged_into__isnull=True), q))
+    if duplicates:
+        return customers.filter(phone__in=shared_phones()).order_by("phone", "id")
+    return customers.order_by("-id")
+
+
+@dataclass
+class CustomerListPage:
+    page_obj: Page
+    q: str
+    duplicates: bool
+
+
+def customer_list_page(
+    *, q: str = "", duplicates: bool = False, page: str | int | None = None
+) -> CustomerListPage:
+    """One page of the customer list: a count and one query for the rows."""
+    customers = customer_list(q=q, duplicates=duplicates)
+    page_obj = Paginator(customers, CUSTOMER_PAGE_SIZE).get_page(page)
+    return CustomerListPage(page_obj=page_obj, q=q, duplicates=duplicates)
+
+
+def customer_get(*, pk: int) -> Customer:
+    """One customer with totals; NotFound otherwise (merged ones too, with `merged_into`)."""
+    customer = customer_with_totals(Customer.objects.filter(pk=pk)).first()
+    if customer is None:
+        raise NotFound(
+            _("There is no customer %(id)s.") % {"id": pk},
+            fields={"id": _("Unknown customer.")},
+        )
+    return customer
+
+
+def customer_kept_id(*, customer: Customer) -> int:
+    """Follow `merged_into` to the customer that is kept (a kept one may be merged later)."""
+    seen = {customer.pk}
+    target = customer.merged_into_id
+    current = customer.pk
+    while target and target not in seen:
+        seen.add(target)
+        current = target
+        target = Customer.objects.filter(pk=target).values_list("merged_into", flat=True).first()
+    return current
+
+
+def customer_duplicates(*, customer: Customer) -> list[Customer]:
+    """Other customers, not merged away, with the same phone; with their totals."""
+    if not customer.phone:
+        return []
+    return list(
+        customer_with_totals(
+            Customer.objects.filter(phone=customer.phone, merged_into__isnull=True).exclude(
+                pk=customer.pk
+            )
+        ).order_by("id")
+    )
+
+
+def customer_addresses(*, customer: Customer) -> list[CustomerAddress]:
+    return list(
+        CustomerAddress.objects.filter(customer=customer).select_related("province", "ward")
+    )
+
+
+@dataclass
+class CustomerProfile:
+    customer: Customer
+    kept_id: int | None = None  # set when the customer was merged into another one
+    addresses: list[CustomerAddress] = field(default_factory=list)
+    duplicates: list[Customer] = field(default_factory=list)
+    orders: object = None  # donhang.orders.selectors.OrderPage
+
+
+def customer_profile(
+    *, pk: int, after: int | None = None, before: int | None = None, order_limit: int = 50
+) -> CustomerProfile:
+    """The profile page: the customer with totals, addresses, same-phone customers and every
+    order from every channel (newest first, keyset pages). A merged customer only says which one
+    was kept. A fixed number of queries."""
+    from donhang.orders.selectors import OrderFilters, order_list
+
+    customer = customer_get(pk=pk)
+    if customer.merged_into_id:
+        return CustomerProfile(customer=customer, kept_id=customer_kept_id(customer=customer))
+    orders = order_list(
+        filters=OrderFilters(customer_id=customer.pk),
+        after=after,
+        before=before,
+        limit=order_limit,
+        with_counts=False,
+    )
+    return CustomerProfile(
+        customer=customer,
+        addresses=customer_addresses(customer=customer),
+        duplicates=customer_duplicates(customer=customer),
+        orders=orders,
+    )
+
+
+def customer_merge_candidates(*, customer: Customer) -> list[Customer]:
+    """The customer and every other unmerged customer with its phone, oldest first."""
+    return sorted([customer, *customer_duplicates(customer=customer)], key=lambda c: c.pk)
+
+
+def customer_recent_orders(*, customer: Customer, limit: int = 10) -> list:
+    from donhang.orders.selectors import OrderFilters, order_list
+
+    return order_list(
+        filters=OrderFilters(customer_id=customer.pk), limit=limit, with_counts=False
+    ).orders

@@ -102,3 +102,94 @@ class WarehouseForm(AddressUnitsFormMixin, forms.Form):
                 placed = True
         if not placed:
             self.add_error(None, error.message)
+
+
+def _bootstrap(form: forms.Form) -> None:
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxInput | forms.RadioSelect):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class StockAdjustForm(forms.Form):
+    """A manual correction on the variant's stock page: where, how much (+/−), why."""
+
+    warehouse = forms.ModelChoiceField(
+        label=_("Warehouse"),
+        queryset=Warehouse.objects.filter(is_active=True).order_by("priority", "code"),
+        empty_label=None,
+    )
+    delta = forms.IntegerField(
+        label=_("Change"),
+        min_value=-1_000_000,
+        max_value=1_000_000,
+        help_text=_("Positive adds units (found, counted more), negative removes them."),
+        widget=forms.NumberInput(attrs={"step": 1, "placeholder": "+5 / -2"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=255,
+        help_text=_("For example: damaged in storage, found during count."),
+    )
+
+    # Errors of the service named after other fields.
+    field_aliases = {"quantity": "delta"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+    def clean_delta(self):
+        delta = self.cleaned_data["delta"]
+        if delta == 0:
+            raise forms.ValidationError(_("Enter a change other than 0."))
+        return delta
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Say why the stock changes."))
+        return reason
+
+    def add_domain_error(self, error) -> None:
+        for field, reason in error.fields.items():
+            field = self.field_aliases.get(field, field)
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, reason)
+        # The message says what is wrong as a whole (e.g. how much is available).
+        self.add_error(None, error.message)
+
+
+class ChannelRuleForm(forms.Form):
+    """How one channel's orders choose warehouses, among `warehouses` (the active ones)."""
+
+    strategy = forms.ChoiceField(label=_("Warehouse choice"), widget=forms.RadioSelect)
+    warehouses = forms.TypedMultipleChoiceField(
+        label=_("Allowed warehouses"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: every active warehouse."),
+    )
+
+    def __init__(self, *args, warehouses, **kwargs):
+        from donhang.orders.models import AllocationStrategy
+
+        super().__init__(*args, **kwargs)
+        self.fields["strategy"].choices = AllocationStrategy.choices
+        self.fields["warehouses"].choices = [(w.pk, f"{w.code} — {w.name}") for w in warehouses]
+        _bootstrap(self)
+
+    def add_domain_error(self, error) -> None:
+        placed = False
+        for field, reason in error.fields.items():
+            if field in self.fields:
+                self.add_error(field, reason)
+                placed = True
+        if not placed:
+            self.add_error(None, error.message)

@@ -10,4 +10,6 @@ urlpatterns = [
     path("warehouses/<int:pk>/edit/", views.warehouse_edit, name="warehouse_edit"),
     path("warehouses/<int:pk>/active/", views.warehouse_set_active, name="warehouse_set_active"),
     path("variants/<int:pk>/stock/", views.variant_stock, name="variant_stock"),
+    path("low-stock/", views.low_stock, name="low_stock"),
+    path("channel-rules/", views.channel_rules, name="channel_rules"),
 ]

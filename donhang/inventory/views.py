@@ -2,17 +2,20 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from donhang.catalog.models import Variant
 from donhang.core.errors import DomainError, NotFound
 from donhang.inventory import selectors, services
-from donhang.inventory.forms import WarehouseForm
+from donhang.inventory.forms import ChannelRuleForm, StockAdjustForm, WarehouseForm
 from donhang.inventory.models import Warehouse
+from donhang.orders.services import channel_rule_set, stock_adjust
 
 PAGE_SIZE = 50
 
@@ -97,10 +100,7 @@ def warehouse_detail(request, pk: int):
     return render(request, "inventory/warehouse_detail.html", context)
 
 
-@login_required
-@permission_required("inventory.view_stocklevel", raise_exception=True)
-def variant_stock(request, pk: int):
-    variant = get_object_or_404(Variant.objects.select_related("product"), pk=pk)
+def _variant_stock_context(variant, request) -> dict:
     rows = selectors.variant_stock_levels(variant=variant)
     page_obj = None
     if request.user.has_perm("inventory.view_stockmovement"):
@@ -111,8 +111,91 @@ def variant_stock(request, pk: int):
         "reserved": sum(row.reserved for row in rows),
     }
     totals["available"] = totals["on_hand"] - totals["reserved"]
-    return render(
-        request,
-        "inventory/variant_stock.html",
-        {"variant": variant, "rows": rows, "totals": totals, "page_obj": page_obj},
+    return {"variant": variant, "rows": rows, "totals": totals, "page_obj": page_obj}
+
+
+@login_required
+@permission_required("inventory.view_stocklevel", raise_exception=True)
+def variant_stock(request, pk: int):
+    """The variant's stock per warehouse and its ledger; managers post adjustments here."""
+    variant = get_object_or_404(Variant.objects.select_related("product"), pk=pk)
+    can_adjust = request.user.has_perm("inventory.add_stockmovement")
+    adjust_form = None
+    if request.method == "POST":
+        if not can_adjust:
+            raise PermissionDenied
+        adjust_form = StockAdjustForm(request.POST)
+        if adjust_form.is_valid():
+            data = adjust_form.cleaned_data
+            try:
+                stock_adjust(
+                    variant=variant,
+                    warehouse=data["warehouse"],
+                    delta=data["delta"],
+                    reason=data["reason"],
+                    actor=request.user,
+                )
+            except DomainError as error:
+                adjust_form.add_domain_error(error)
+            else:
+                messages.success(
+                    request,
+                    _("Stock of %(sku)s in %(warehouse)s changed by %(delta)+d.")
+                    % {"sku": variant.sku, "warehouse": data["warehouse"], "delta": data["delta"]},
+                )
+                return redirect("inventory:variant_stock", pk=variant.pk)
+    elif can_adjust:
+        adjust_form = StockAdjustForm()
+    context = _variant_stock_context(variant, request)
+    context["adjust_form"] = adjust_form
+    return render(request, "inventory/variant_stock.html", context)
+
+
+@login_required
+@permission_required("inventory.view_stocklevel", raise_exception=True)
+@require_GET
+def low_stock(request):
+    """Variants at or below their low-stock threshold, optionally judged in one warehouse."""
+    warehouse_id = request.GET.get("warehouse", "")
+    page = selectors.low_stock_page(
+        warehouse_id=int(warehouse_id) if warehouse_id.isdigit() else None,
+        page=request.GET.get("page"),
     )
+    return render(request, "inventory/low_stock.html", {"low": page, "page_obj": page.page_obj})
+
+
+@login_required
+@permission_required("inventory.change_warehouse", raise_exception=True)
+def channel_rules(request):
+    """Per sales channel: how its new orders choose the warehouses they reserve from."""
+    rows, warehouses = selectors.channel_rule_list(), list(selectors.warehouse_list(active=True))
+    bound_channel = request.POST.get("channel") if request.method == "POST" else None
+    if bound_channel is not None and bound_channel not in {row.channel for row in rows}:
+        return HttpResponseBadRequest(_("Unknown channel."))
+    forms = []
+    for row in rows:
+        if row.channel == bound_channel:
+            form = ChannelRuleForm(request.POST, prefix=row.channel, warehouses=warehouses)
+            if form.is_valid():
+                try:
+                    channel_rule_set(
+                        channel=row.channel,
+                        strategy=form.cleaned_data["strategy"],
+                        warehouse_ids=form.cleaned_data["warehouses"],
+                        actor=request.user,
+                    )
+                except DomainError as error:
+                    form.add_domain_error(error)
+                else:
+                    messages.success(
+                        request, _("Rule for %(channel)s saved.") % {"channel": row.label}
+                    )
+                    return redirect(f"{reverse('inventory:channel_rules')}#rule-{row.channel}")
+        else:
+            form = ChannelRuleForm(
+                prefix=row.channel,
+                warehouses=warehouses,
+                initial={"strategy": row.strategy, "warehouses": row.warehouse_ids},
+            )
+        forms.append((row, form))
+    return render(request, "inventory/channel_rules.html", {"forms": forms})

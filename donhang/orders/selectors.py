@@ -145,7 +145,7 @@ def orders_for_picking(*, codes: list[str]) -> list[Order]:
         .prefetch_related(
             Prefetch(
                 "lines",
-                queryset=OrderLine.objects.prefetch_related(
+                queryset=OrderLine.objects.select_related("variant__product").prefetch_related(
                     Prefetch(
                         "reservations", queryset=Reservation.objects.select_related("warehouse")
                     )
@@ -154,3 +154,93 @@ def orders_for_picking(*, codes: list[str]) -> list[Order]:
         )
         .order_by("id")
     )
+
+
+# --- reads for the order pages (views) --------------------------------------------------------
+
+
+def order_list_by_codes(*, codes: list[str]) -> list[Order]:
+    """Orders named by code, in the order given (unknown codes are left out): for bulk actions."""
+    by_code = {o.code: o for o in Order.objects.filter(code__in=codes)}
+    return [by_code[c] for c in codes if c in by_code]
+
+
+def variant_available(*, variant_ids) -> dict[int, int]:
+    """Units free to reserve per variant, over active warehouses (on hand − reserved), in one
+    query."""
+    from django.db.models import F, Sum
+
+    from donhang.inventory.models import StockLevel
+
+    rows = (
+        StockLevel.objects.filter(variant_id__in=set(variant_ids), warehouse__is_active=True)
+        .values("variant_id")
+        .annotate(free=Sum(F("on_hand") - F("reserved")))
+        .order_by()
+    )
+    return {r["variant_id"]: max(r["free"] or 0, 0) for r in rows}
+
+
+@dataclass
+class OrderDetail:
+    order: Order
+    available: dict[int, int]  # variant id → free units in active warehouses
+
+
+def order_detail_get(*, code: str) -> OrderDetail | None:
+    """The order page: the order with lines, reservations and timeline, plus the free stock of
+    its variants (to say what a short line still lacks)."""
+    order = order_get(code=code)
+    if order is None:
+        return None
+    available = variant_available(variant_ids=[ln.variant_id for ln in order.lines.all()])
+    return OrderDetail(order=order, available=available)
+
+
+def order_variant_search(*, q: str, limit: int = 20) -> list:
+    """Active variants for the order screens by name, SKU or barcode (accents ignored), with
+    `available` (free units in active warehouses). An exact SKU or barcode comes first."""
+    from donhang.catalog.models import Variant
+
+    q = (q or "").strip()
+    if not q:
+        return []
+    key = fold(q)
+    variants = list(
+        Variant.objects.select_related("product")
+        .filter(is_active=True, product__is_active=True)
+        .filter(Q(search_text__icontains=key) | Q(sku__iexact=q) | Q(barcode=q))
+        .order_by("product__name", "position", "id")[:limit]
+    )
+    variants.sort(key=lambda v: 0 if q.lower() in (v.sku.lower(), v.barcode.lower()) else 1)
+    free = variant_available(variant_ids=[v.pk for v in variants])
+    for v in variants:
+        v.available = free.get(v.pk, 0)
+    return variants
+
+
+def order_line_variants(*, variant_ids) -> dict:
+    """Variants (with product and `available`) by id, for the rows of an order form."""
+    from donhang.catalog.models import Variant
+
+    ids = {int(i) for i in variant_ids}
+    variants = {v.pk: v for v in Variant.objects.select_related("product").filter(pk__in=ids)}
+    free = variant_available(variant_ids=variants.keys())
+    for v in variants.values():
+        v.available = free.get(v.pk, 0)
+    return variants
+
+
+def order_customer_suggest(*, phone: str):
+    """The customer with this E.164 phone (with addresses, wards and provinces), or None."""
+    from donhang.customers.models import CustomerAddress
+    from donhang.customers.selectors import customer_find_by_phone
+
+    customer = customer_find_by_phone(phone=phone)
+    if customer is None:
+        return None
+    customer.address_list = list(
+        CustomerAddress.objects.filter(customer=customer).select_related("ward", "province")
+    )
+    customer.order_count = Order.objects.filter(customer=customer).count()
+    return customer

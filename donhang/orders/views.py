@@ -1,7 +1,694 @@
+"""Order pages. Views validate input, call one service or selector, and render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from donhang.accounts.decorators import permission_required_403
+from donhang.core.errors import DomainError, ValidationFailed
+from donhang.core.phone import display_phone, normalize_phone
+from donhang.orders import selectors, services
+from donhang.orders.forms import (
+    LineRow,
+    ManualOrderForm,
+    OrderFilterForm,
+    line_rows_from,
+)
+from donhang.orders.models import (
+    OPEN_STATUSES,
+    Order,
+    PaymentMethod,
+    ShippingFeePayer,
+    Status,
+    SubState,
+)
+
+STATUS_TABS = [
+    ("", gettext_lazy("All"), "all"),
+    (Status.NEW, Status.NEW.label, Status.NEW),
+    (Status.PROCESSING, Status.PROCESSING.label, Status.PROCESSING),
+    (Status.SHIPPING, Status.SHIPPING.label, Status.SHIPPING),
+    (Status.COMPLETED, Status.COMPLETED.label, Status.COMPLETED),
+    (Status.CANCELLED, Status.CANCELLED.label, Status.CANCELLED),
+    (Status.RETURNED, Status.RETURNED.label, Status.RETURNED),
+]
+CURSOR_PARAMS = ("after", "before")
+PAGE_SIZE = selectors.PAGE_SIZE
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _query(params, **changes) -> str:
+    query = params.copy()
+    for key in CURSOR_PARAMS:
+        query.pop(key, None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            query.pop(key, None)
+        else:
+            query[key] = value
+    encoded = query.urlencode()
+    return "?" + encoded if encoded else "?"
+
+
+# --- list --------------------------------------------------------------------------------------
+
+
+@permission_required_403("orders.view_order")
+@require_GET
+def order_list(request):
+    form = OrderFilterForm(request.GET)
+    filters = form.filters()
+    page = selectors.order_list(
+        filters=filters,
+        after=_int_or_none(request.GET.get("after")),
+        before=_int_or_none(request.GET.get("before")),
+        limit=PAGE_SIZE,
+    )
+    tabs = [
+        {
+            "status": value,
+            "label": label,
+            "count": page.counts.get(key, 0),
+            "url": _query(request.GET, status=value),
+            "active": filters.status == value,
+        }
+        for value, label, key in STATUS_TABS
+    ]
+    for order in page.orders:
+        order.phone_display = display_phone(order.customer_phone)
+    filtered = any(
+        (
+            filters.sub_state,
+            filters.channel,
+            filters.warehouse,
+            filters.payment_method,
+            filters.date_from,
+            filters.date_to,
+            filters.q,
+        )
+    )
+    return render(
+        request,
+        "orders/order_list.html",
+        {
+            "form": form,
+            "filters": filters,
+            "page": page,
+            "tabs": tabs,
+            "filtered": filtered,
+            "newer_url": _query(request.GET, before=page.prev_cursor) if page.prev_cursor else None,
+            "older_url": _query(request.GET, after=page.next_cursor) if page.next_cursor else None,
+            "next_query": request.GET.urlencode(),
+        },
+    )
+
+
+BULK_ACTIONS = {
+    "confirm": ("orders.confirm_order", services.order_confirm),
+    "cancel": ("orders.cancel_order", services.order_cancel),
+}
 
 
 @login_required
-def order_list(request):
-    return render(request, "web/planned.html", {"area_title": "Orders"})
+@require_POST
+def order_bulk(request):
+    """Run one transition on each selected order; a refusal does not stop the others."""
+    action = request.POST.get("action", "")
+    back = reverse("orders:order_list") + "?" + request.POST.get("next_query", "")
+    if action == "picking":
+        return picking_list(request)
+    if action not in BULK_ACTIONS:
+        messages.error(request, _("Choose what to do with the selected orders."))
+        return redirect(back)
+    perm, service = BULK_ACTIONS[action]
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+    codes = [c.strip().upper() for c in request.POST.getlist("codes") if c.strip()]
+    if not codes:
+        messages.warning(request, _("Select at least one order first."))
+        return redirect(back)
+    reason = request.POST.get("reason", "").strip()
+    done, failed = [], []
+    for order in selectors.order_list_by_codes(codes=codes):
+        kwargs = {"reason": reason} if action == "cancel" else {}
+        try:
+            service(order=order, actor=request.user, **kwargs)
+            done.append(order.code)
+        except DomainError as exc:
+            failed.append((order.code, exc.message))
+    if done:
+        message = (
+            ngettext("%(n)s order confirmed.", "%(n)s orders confirmed.", len(done))
+            if action == "confirm"
+            else ngettext("%(n)s order cancelled.", "%(n)s orders cancelled.", len(done))
+        )
+        messages.success(request, message % {"n": len(done)})
+    for code, reason_text in failed:
+        messages.error(request, _("%(code)s: %(reason)s") % {"code": code, "reason": reason_text})
+    return redirect(back)
+
+
+# --- order page --------------------------------------------------------------------------------
+
+
+@dataclass
+class Step:
+    action: str  # the URL name after "orders:"
+    label: str
+    style: str = "primary"
+    perm: str = ""
+    needs_reason: bool = False
+    url: str = ""
+    allowed: bool = True
+
+
+@dataclass
+class Guide:
+    main: Step | None = None
+    secondary: list[Step] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _guide(order: Order, lines, available: dict[int, int]) -> Guide:
+    """The next step for the order's state, and what stops it (the service's own rules)."""
+    short = [ln for ln in lines if ln.reserved_quantity < ln.quantity]
+    short_text = [
+        _("%(sku)s is short of %(short)s (only %(available)s more available).")
+        % {
+            "sku": ln.sku,
+            "short": ln.quantity - ln.reserved_quantity,
+            "available": available.get(ln.variant_id, 0),
+        }
+        for ln in short
+    ]
+    no_address = order.payment_method == PaymentMethod.COD and not order.shipping_ward_id
+    address_text = _("A cash-on-delivery order needs a delivery address (ward) to hand over.")
+    fulfil = "orders.fulfil_order"
+    guide = Guide()
+    if order.status == Status.NEW:
+        guide.main = Step("order_confirm", _("Confirm"), perm="orders.confirm_order")
+        guide.warnings = short_text + ([address_text] if no_address else [])
+        if short:
+            guide.warnings.append(_("Confirming now puts the order in “Awaiting stock”."))
+    elif order.status == Status.PROCESSING and order.sub_state != SubState.READY_TO_SHIP:
+        guide.main = Step("order_mark_packed", _("Mark packed"), perm=fulfil)
+        if order.sub_state != SubState.PACKING:
+            guide.blockers = short_text or [_("The order is not in packing.")]
+    elif order.status == Status.PROCESSING:
+        guide.main = Step("order_hand_over", _("Hand over to carrier"), perm=fulfil)
+        guide.blockers = short_text + ([address_text] if no_address else [])
+    elif order.status == Status.SHIPPING:
+        guide.main = Step("order_complete", _("Mark delivered (complete)"), "success", fulfil)
+        if order.sub_state == SubState.DELIVERY_FAILED:
+            guide.secondary = [
+                Step("order_return", _("Mark returned"), "outline-danger", fulfil, True)
+            ]
+        else:
+            guide.secondary = [
+                Step(
+                    "order_mark_delivery_failed",
+                    _("Delivery failed"),
+                    "outline-danger",
+                    fulfil,
+                    True,
+                )
+            ]
+    return guide
+
+
+def _status_label(status: str, sub_state: str) -> str:
+    if not status:
+        return ""
+    label = str(Status(status).label) if status in Status.values else status
+    if sub_state and sub_state in SubState.values:
+        label += " · " + str(SubState(sub_state).label)
+    return label
+
+
+def _customer_url(order: Order) -> str | None:
+    try:
+        return reverse("customers:customer_detail", args=[order.customer_id])
+    except NoReverseMatch:
+        return None
+
+
+@permission_required_403("orders.view_order")
+@require_GET
+def order_detail(request, code):
+    detail = selectors.order_detail_get(code=code.upper())
+    if detail is None:
+        raise Http404(_("There is no order %(code)s.") % {"code": code})
+    order = detail.order
+    lines = list(order.lines.all())
+    for ln in lines:
+        ln.available = detail.available.get(ln.variant_id, 0)
+        ln.held = [(r.warehouse, r.quantity) for r in ln.reservations.all()]
+    events = list(order.events.all())
+    for event in events:
+        event.from_label = _status_label(event.from_status, event.from_sub_state)
+        event.to_label = _status_label(event.to_status, event.to_sub_state)
+    guide = _guide(order, lines, detail.available)
+    for step in [guide.main, *guide.secondary]:
+        if step is not None:
+            step.url = reverse("orders:" + step.action, args=[order.code])
+            step.allowed = request.user.has_perm(step.perm)
+    return render(
+        request,
+        "orders/order_detail.html",
+        {
+            "order": order,
+            "lines": lines,
+            "events": events,
+            "guide": guide,
+            "phone_display": display_phone(order.customer_phone),
+            "customer_url": _customer_url(order),
+            "can_cancel": order.status in OPEN_STATUSES,
+            "can_edit_lines": order.status in OPEN_STATUSES,
+            "can_note": request.user.has_perm("orders.change_order")
+            or request.user.has_perm("orders.fulfil_order"),
+        },
+    )
+
+
+def _order_or_404(code: str) -> Order:
+    orders = selectors.order_list_by_codes(codes=[code.upper()])
+    if not orders:
+        raise Http404(_("There is no order %(code)s.") % {"code": code})
+    return orders[0]
+
+
+def _transition(service, perm, success, *, with_reason=False, reason_required=False):
+    """A POST-only view: call one service on the order, flash the outcome, go back to it."""
+
+    @permission_required_403(perm)
+    @require_POST
+    def view(request, code):
+        order = _order_or_404(code)
+        kwargs = {}
+        if with_reason:
+            kwargs["reason"] = request.POST.get("reason", "").strip()[:400]
+            if reason_required and not kwargs["reason"]:
+                messages.error(request, _("Write the reason first."))
+                return redirect("orders:order_detail", code=order.code)
+        try:
+            service(order=order, actor=request.user, **kwargs)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, success() % {"code": order.code})
+        return redirect("orders:order_detail", code=order.code)
+
+    return view
+
+
+order_confirm = _transition(
+    services.order_confirm, "orders.confirm_order", lambda: _("%(code)s confirmed.")
+)
+order_mark_packed = _transition(
+    services.order_mark_packed, "orders.fulfil_order", lambda: _("%(code)s is packed.")
+)
+order_hand_over = _transition(
+    services.order_hand_over,
+    "orders.fulfil_order",
+    lambda: _("%(code)s was handed over to the carrier."),
+)
+order_mark_delivery_failed = _transition(
+    services.order_mark_delivery_failed,
+    "orders.fulfil_order",
+    lambda: _("Delivery of %(code)s failed; noted."),
+    with_reason=True,
+)
+order_complete = _transition(
+    services.order_complete, "orders.fulfil_order", lambda: _("%(code)s is completed.")
+)
+order_return = _transition(
+    services.order_return,
+    "orders.fulfil_order",
+    lambda: _("%(code)s is marked returned."),
+    with_reason=True,
+)
+order_cancel = _transition(
+    services.order_cancel,
+    "orders.cancel_order",
+    lambda: _("%(code)s was cancelled."),
+    with_reason=True,
+    reason_required=True,
+)
+
+
+@login_required
+@require_POST
+def order_add_note(request, code):
+    if not (
+        request.user.has_perm("orders.change_order") or request.user.has_perm("orders.fulfil_order")
+    ):
+        raise PermissionDenied
+    order = _order_or_404(code)
+    try:
+        services.order_add_note(order=order, text=request.POST.get("text", ""), actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Note added."))
+    return redirect(reverse("orders:order_detail", args=[order.code]) + "#timeline")
+
+
+# --- lines (manual screen and line editing) ---------------------------------------------------
+
+
+def _attach_variants(rows: list[LineRow]) -> None:
+    variants = selectors.order_line_variants(variant_ids=[r.variant_id for r in rows])
+    for row in rows:
+        row.variant = variants.get(row.variant_id)
+        if row.variant is not None and row.unit_price == "":
+            row.unit_price = str(row.variant.sale_price)
+
+
+def _drop_zero_rows(rows: list[LineRow]) -> None:
+    """A quantity of 0 removes the line (the way to remove one without JavaScript)."""
+    rows[:] = [r for r in rows if r.quantity.strip() != "0"]
+
+
+def _line_inputs(rows: list[LineRow]) -> list[services.LineInput] | None:
+    """Service inputs from the rows, or None when some row is not numbers (errors on rows)."""
+    _drop_zero_rows(rows)
+    inputs = []
+    for row in rows:
+        parsed = row.parsed()
+        if parsed is None:
+            continue
+        quantity, price, discount = parsed
+        inputs.append(
+            services.LineInput(
+                variant_id=row.variant_id, quantity=quantity, unit_price=price, discount=discount
+            )
+        )
+    return None if any(r.errors for r in rows) else inputs
+
+
+def _place_line_errors(exc: DomainError, rows: list[LineRow]) -> list[str]:
+    """Put `lines.<i>.<field>` errors on their rows; return the errors about the lines as a
+    whole."""
+    general = []
+    for key, reason in exc.fields.items():
+        parts = key.split(".")
+        if parts[0] != "lines":
+            continue
+        index = _int_or_none(parts[1]) if len(parts) > 1 else None
+        if index is not None and index < len(rows):
+            rows[index].errors.append(reason)
+        else:
+            general.append(reason)
+    return general
+
+
+def _totals(rows: list[LineRow], *, shipping_fee, payer, payment_method) -> dict[str, int]:
+    lines = []
+    for row in rows:
+        if row.variant is None:
+            continue
+        try:
+            quantity = max(int(row.quantity), 0)
+            price = int(row.unit_price) if row.unit_price != "" else row.variant.sale_price
+            discount = int(row.discount or 0)
+        except (TypeError, ValueError):
+            continue
+        lines.append((quantity, price, discount, row.variant.vat_rate))
+    totals = services.compute_totals(
+        lines=lines,
+        shipping_fee=shipping_fee,
+        shipping_fee_payer=payer if payer in ShippingFeePayer.values else ShippingFeePayer.BUYER,
+        payment_method=payment_method,
+    )
+    totals["shipping_fee"] = shipping_fee
+    totals["shipping_fee_payer"] = payer
+    return totals
+
+
+def _header_money(data) -> tuple[int, str, str]:
+    fee = max(_int_or_none((data.get("shipping_fee") or "0").replace(".", "")) or 0, 0)
+    return (
+        fee,
+        data.get("shipping_fee_payer") or ShippingFeePayer.BUYER,
+        data.get("payment_method") or PaymentMethod.COD,
+    )
+
+
+@permission_required_403("orders.add_order")
+def order_create(request):
+    """The manual order screen (phone, Facebook): works without JavaScript for the final submit;
+    htmx adds the customer lookup, product search and live totals."""
+    rows: list[LineRow] = []
+    line_errors: list[str] = []
+    search_results = None
+    if request.method == "POST":
+        form = ManualOrderForm(request.POST)
+        rows = line_rows_from(request.POST)
+        action = request.POST.get("action", "save")
+        added = _int_or_none(request.POST.get("add_variant"))
+        if added:  # without JavaScript: a search result was chosen
+            rows.append(LineRow(variant_id=added))
+        elif action == "search":  # without JavaScript: the product search
+            search_results = selectors.order_variant_search(q=request.POST.get("variant_q", ""))
+        _attach_variants(rows)
+        if not added and action in ("save", "confirm"):
+            if action == "confirm" and not request.user.has_perm("orders.confirm_order"):
+                raise PermissionDenied
+            response = _create_from(request, form, rows, line_errors, confirm=action == "confirm")
+            if response is not None:
+                return response
+    else:
+        form = ManualOrderForm()
+    fee, payer, payment = _header_money(request.POST if request.method == "POST" else {})
+    return render(
+        request,
+        "orders/order_create.html",
+        {
+            "form": form,
+            "rows": rows,
+            "line_errors": line_errors,
+            "search_results": search_results,
+            "variant_q": request.POST.get("variant_q", "") if request.method == "POST" else "",
+            "totals": _totals(rows, shipping_fee=fee, payer=payer, payment_method=payment),
+        },
+    )
+
+
+def _create_from(request, form, rows, line_errors, *, confirm: bool):
+    inputs = _line_inputs(rows)
+    if not form.is_valid() or inputs is None:
+        if not rows:
+            line_errors.append(_("Add a product."))
+        return None
+    data = form.cleaned_data
+    try:
+        order = services.order_create(
+            channel=data["channel"],
+            customer=services.CustomerInput(
+                name=data["name"],
+                phone=data["phone"],
+                email=data["email"],
+                address=services.AddressInput(
+                    line=data["address_line"],
+                    province=data["province"].pk if data["province"] else None,
+                    ward=data["ward"].pk if data["ward"] else None,
+                ),
+            ),
+            lines=inputs,
+            shipping_fee=data["shipping_fee"] or 0,
+            shipping_fee_payer=data["shipping_fee_payer"],
+            payment_method=data["payment_method"],
+            note=data["note"],
+            confirm=confirm,
+            actor=request.user,
+        )
+    except DomainError as exc:
+        placed = False
+        for key, reason in exc.fields.items():
+            placed = form.add_service_error(key, reason) or placed
+        line_errors.extend(_place_line_errors(exc, rows))
+        if not placed or line_errors:
+            form.add_error(None, exc.message)
+        return None
+    if confirm:
+        messages.success(request, _("Order %(code)s saved and confirmed.") % {"code": order.code})
+    else:
+        messages.success(request, _("Order %(code)s saved as new.") % {"code": order.code})
+    return redirect("orders:order_detail", code=order.code)
+
+
+@permission_required_403("orders.change_order")
+def order_edit_lines(request, code):
+    detail = selectors.order_detail_get(code=code.upper())
+    if detail is None:
+        raise Http404(_("There is no order %(code)s.") % {"code": code})
+    order = detail.order
+    line_errors: list[str] = []
+    search_results = None
+    if request.method == "POST":
+        rows = line_rows_from(request.POST)
+        action = request.POST.get("action", "save")
+        added = _int_or_none(request.POST.get("add_variant"))
+        if added:
+            rows.append(LineRow(variant_id=added))
+        elif action == "search":
+            search_results = selectors.order_variant_search(q=request.POST.get("variant_q", ""))
+        _attach_variants(rows)
+        if not added and action == "save":
+            inputs = _line_inputs(rows)
+            if inputs is not None:
+                try:
+                    services.order_update_lines(order=order, lines=inputs, actor=request.user)
+                except DomainError as exc:
+                    line_errors = _place_line_errors(exc, rows) or [exc.message]
+                else:
+                    messages.success(
+                        request, _("The lines of %(code)s were saved.") % {"code": order.code}
+                    )
+                    return redirect("orders:order_detail", code=order.code)
+    else:
+        rows = [
+            LineRow(
+                variant_id=ln.variant_id,
+                quantity=str(ln.quantity),
+                unit_price=str(ln.unit_price),
+                discount=str(ln.discount),
+            )
+            for ln in order.lines.all()
+        ]
+        _attach_variants(rows)
+    return render(
+        request,
+        "orders/order_edit_lines.html",
+        {
+            "order": order,
+            "rows": rows,
+            "line_errors": line_errors,
+            "editable": order.status in OPEN_STATUSES,
+            "search_results": search_results,
+            "variant_q": request.POST.get("variant_q", "") if request.method == "POST" else "",
+            "totals": _totals(
+                rows,
+                shipping_fee=order.shipping_fee,
+                payer=order.shipping_fee_payer,
+                payment_method=order.payment_method,
+            ),
+        },
+    )
+
+
+# --- htmx endpoints -----------------------------------------------------------------------------
+
+
+@permission_required_403("orders.view_order")
+@require_GET
+def variant_search(request):
+    q = request.GET.get("q") or request.GET.get("variant_q") or ""
+    return render(
+        request,
+        "orders/partials/variant_results.html",
+        {"results": selectors.order_variant_search(q=q), "q": q.strip()},
+    )
+
+
+@permission_required_403("orders.view_order")
+@require_GET
+def line_row(request):
+    row = LineRow(variant_id=_int_or_none(request.GET.get("variant")))
+    if row.variant_id is None:
+        return HttpResponse(status=400)
+    _attach_variants([row])
+    if row.variant is None:
+        return HttpResponse(status=404)
+    return render(request, "orders/partials/line_row.html", {"row": row})
+
+
+@permission_required_403("orders.view_order")
+@require_POST
+def totals_preview(request):
+    rows = line_rows_from(request.POST)
+    _attach_variants(rows)
+    if request.POST.get("order"):  # editing lines: the order's own fee and payment
+        order = _order_or_404(request.POST["order"])
+        fee, payer, payment = order.shipping_fee, order.shipping_fee_payer, order.payment_method
+    else:
+        fee, payer, payment = _header_money(request.POST)
+    return render(
+        request,
+        "orders/partials/totals.html",
+        {"totals": _totals(rows, shipping_fee=fee, payer=payer, payment_method=payment)},
+    )
+
+
+@permission_required_403("orders.add_order")
+@require_GET
+def customer_lookup(request):
+    raw = request.GET.get("phone", "").strip()
+    phone = customer = None
+    if raw:
+        try:
+            phone = normalize_phone(raw)
+        except ValidationFailed:
+            phone = None
+    if phone:
+        customer = selectors.order_customer_suggest(phone=phone)
+    return render(
+        request,
+        "orders/partials/customer_lookup.html",
+        {
+            "raw": raw,
+            "phone": phone,
+            "customer": customer,
+            "customer_url": _customer_url_for(customer),
+        },
+    )
+
+
+def _customer_url_for(customer) -> str | None:
+    if customer is None:
+        return None
+    try:
+        return reverse("customers:customer_detail", args=[customer.pk])
+    except NoReverseMatch:
+        return None
+
+
+# --- picking list -------------------------------------------------------------------------------
+
+
+@permission_required_403("orders.view_order")
+def picking_list(request):
+    from donhang.orders.pdf import picking_list_pdf
+
+    if request.method == "POST":
+        codes = request.POST.getlist("codes")
+    else:
+        codes = (request.GET.get("codes") or "").split(",")
+    codes = [c.strip().upper() for c in codes if c.strip()][:500]
+    if not codes:
+        messages.warning(request, _("Select at least one order first."))
+        return redirect("orders:order_list")
+    orders = selectors.orders_for_picking(codes=codes)
+    if not orders:
+        raise Http404(_("None of these orders exist."))
+    response = HttpResponse(picking_list_pdf(orders), content_type="application/pdf")
+    filename = "picking-" + (orders[0].code if len(orders) == 1 else f"{len(orders)}-orders")
+    response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+    return response

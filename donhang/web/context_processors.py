@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 # built yet point at a page that says so plainly.
 NAVIGATION = [
     ("web:dashboard", _("Dashboard"), None, True),
-    ("web:area:orders", _("Orders"), None, True),
+    ("orders:order_list", _("Orders"), "orders.view_order", True),
     ("catalog:product_list", _("Products"), "catalog.view_product", True),
     ("inventory:warehouse_list", _("Warehouses"), "inventory.view_warehouse", True),
-    ("web:area:customers", _("Customers"), None, True),
+    ("customers:customer_list", _("Customers"), "customers.view_customer", True),
     ("web:area:purchasing", _("Purchasing"), None, True),
     ("web:area:shipping", _("Shipping"), None, True),
     ("web:area:invoices", _("E-invoices"), None, False),

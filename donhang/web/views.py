@@ -7,8 +7,6 @@ from donhang.web.selectors import dashboard_summary
 
 # Areas of the mission that are not built yet: the page says so plainly.
 PLANNED_AREAS = {
-    "orders": _("Orders"),
-    "customers": _("Customers"),
     "purchasing": _("Purchasing"),
     "shipping": _("Shipping"),
     "invoices": _("E-invoices"),

@@ -120,7 +120,7 @@ def test_stocktake_counts_import_from_a_scanner_csv(hn, staff):
     a = make("A", hn, 10)
     b = make("B", hn, 5)
     sheet = stocktakes.stocktake_create(warehouse=hn)
-    csv_bytes = "sku,quantity\nA,4\nA,3\nB,5\n".encode()
+    csv_bytes = b"sku,quantity\nA,4\nA,3\nB,5\n"
 
     stocktakes.stocktake_import(
         stocktake=sheet, filename="scan.csv", content=csv_bytes, actor=staff["warehouse"]

@@ -1,0 +1,205 @@
+"""Forms of the order pages: list filters, the manual order screen and the order lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from donhang.customers.forms import AddressUnitsFormMixin, ProvinceField, WardField
+from donhang.inventory.models import Warehouse
+from donhang.orders.models import Channel, PaymentMethod, ShippingFeePayer, Status, SubState
+from donhang.orders.selectors import OrderFilters
+
+MANUAL_CHANNELS = [Channel.MANUAL_PHONE, Channel.MANUAL_FACEBOOK, Channel.OTHER]
+MANUAL_PAYMENTS = [PaymentMethod.COD, PaymentMethod.BANK_TRANSFER]
+
+# Where a service's error field (left) is shown on the manual order form (right).
+SERVICE_FIELDS = {
+    "channel": "channel",
+    "customer.name": "name",
+    "customer.phone": "phone",
+    "customer.email": "email",
+    "customer.address.line": "address_line",
+    "customer.address.province": "province",
+    "customer.address.ward": "ward",
+    "shipping_fee": "shipping_fee",
+    "shipping_fee_payer": "shipping_fee_payer",
+    "payment_method": "payment_method",
+    "external_id": None,
+}
+
+
+def _all(label):
+    return [("", label)]
+
+
+class OrderFilterForm(forms.Form):
+    status = forms.ChoiceField(required=False, choices=_all("") + Status.choices)
+    sub_state = forms.ChoiceField(
+        label=gettext_lazy("Step"),
+        required=False,
+        choices=_all(gettext_lazy("All")) + [c for c in SubState.choices if c[0]],
+    )
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"),
+        required=False,
+        choices=_all(gettext_lazy("All")) + Channel.choices,
+    )
+    warehouse = forms.ModelChoiceField(
+        label=gettext_lazy("Warehouse"),
+        required=False,
+        queryset=Warehouse.objects.order_by("priority", "code"),
+        empty_label=gettext_lazy("All"),
+    )
+    payment_method = forms.ChoiceField(
+        label=gettext_lazy("Payment"),
+        required=False,
+        choices=_all(gettext_lazy("All")) + PaymentMethod.choices,
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            css = "form-select" if isinstance(f.widget, forms.Select) else "form-control"
+            f.widget.attrs["class"] = f"{css} {css}-sm"
+
+    def filters(self) -> OrderFilters:
+        """The valid filters; an invalid value is ignored (the field shows its error)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        warehouse = data.get("warehouse")
+        return OrderFilters(
+            status=data.get("status") or "",
+            sub_state=data.get("sub_state") or "",
+            channel=data.get("channel") or "",
+            warehouse=warehouse.pk if warehouse else None,
+            payment_method=data.get("payment_method") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            q=(data.get("q") or "").strip(),
+        )
+
+
+class ManualOrderForm(AddressUnitsFormMixin, forms.Form):
+    """The header of an order taken by phone or Facebook; lines come as `line_*` lists."""
+
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"),
+        choices=[(c.value, c.label) for c in MANUAL_CHANNELS],
+        initial=Channel.MANUAL_PHONE,
+    )
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=30, required=False)
+    name = forms.CharField(label=gettext_lazy("Customer name"), max_length=150, required=False)
+    email = forms.EmailField(label=gettext_lazy("Email"), required=False)
+    address_line = forms.CharField(
+        label=gettext_lazy("Street address"), max_length=255, required=False
+    )
+    province = ProvinceField(required=False)
+    ward = WardField(required=False)
+    shipping_fee = forms.IntegerField(
+        label=gettext_lazy("Shipping fee (₫)"), min_value=0, required=False, initial=0
+    )
+    shipping_fee_payer = forms.ChoiceField(
+        label=gettext_lazy("Shipping fee paid by"),
+        choices=ShippingFeePayer.choices,
+        initial=ShippingFeePayer.BUYER,
+        widget=forms.RadioSelect,
+    )
+    payment_method = forms.ChoiceField(
+        label=gettext_lazy("Payment method"),
+        choices=[(c.value, c.label) for c in MANUAL_PAYMENTS],
+        initial=PaymentMethod.COD,
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for f in self.fields.values():
+            if isinstance(f.widget, forms.RadioSelect):
+                f.widget.attrs["class"] = "form-check-input"
+                continue
+            css = "form-select" if isinstance(f.widget, forms.Select) else "form-control"
+            f.widget.attrs["class"] = css
+        self.fields["phone"].widget.attrs.update(
+            {"inputmode": "tel", "autocomplete": "off", "autofocus": True}
+        )
+
+    def add_service_error(self, field_key: str, reason: str) -> bool:
+        """Place a service's error on the matching input; False when it has none here."""
+        name = SERVICE_FIELDS.get(field_key)
+        if name and name in self.fields:
+            if name not in self.errors or reason not in self.errors[name]:
+                self.add_error(name, reason)
+            return True
+        return False
+
+
+# --- order lines -------------------------------------------------------------------------------
+
+
+@dataclass
+class LineRow:
+    """One line as typed: kept as text so that nothing typed is lost on an error."""
+
+    variant_id: int | None
+    quantity: str = "1"
+    unit_price: str = ""
+    discount: str = "0"
+    variant: object = None
+    errors: list[str] = field(default_factory=list)
+
+    def parsed(self) -> tuple[int, int | None, int] | None:
+        """(quantity, unit price or None for the sale price, discount), or None when not
+        numbers (the reason is added to `errors`)."""
+        try:
+            quantity = int(self.quantity)
+        except (TypeError, ValueError):
+            self.errors.append(_("Enter a whole number."))
+            return None
+        try:
+            price = int(self.unit_price) if str(self.unit_price).strip() != "" else None
+            discount = int(self.discount or 0)
+        except (TypeError, ValueError):
+            self.errors.append(_("Enter the price as a whole number of đồng."))
+            return None
+        return quantity, price, discount
+
+
+def line_rows_from(data) -> list[LineRow]:
+    """`line_variant`, `line_quantity`, `line_unit_price`, `line_discount` lists → rows."""
+    variants = data.getlist("line_variant")
+    quantities = data.getlist("line_quantity")
+    prices = data.getlist("line_unit_price")
+    discounts = data.getlist("line_discount")
+    rows = []
+    for i, raw in enumerate(variants):
+        try:
+            variant_id = int(raw)
+        except (TypeError, ValueError):
+            continue
+        rows.append(
+            LineRow(
+                variant_id=variant_id,
+                quantity=(quantities[i] if i < len(quantities) else "1").strip(),
+                unit_price=(prices[i] if i < len(prices) else "").strip().replace(".", ""),
+                discount=(discounts[i] if i < len(discounts) else "0").strip() or "0",
+            )
+        )
+    return rows
