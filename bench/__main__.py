@@ -14,7 +14,9 @@ import time
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench")
     parser.add_argument("--orders", type=int, default=300, help="orders for the intake benchmark")
-    parser.add_argument("--list-orders", type=int, default=1_000_000, help="orders for the list benchmark")
+    parser.add_argument(
+        "--list-orders", type=int, default=1_000_000, help="orders for the list benchmark"
+    )
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the bench database")
     parser.add_argument("--skip-list", action="store_true")
     args = parser.parse_args()

@@ -21,15 +21,23 @@ def _fixtures():
     from donhang.customers.models import Ward
     from donhang.inventory.models import StockLevel, StockMovement, Warehouse
 
-    warehouse, _ = Warehouse.objects.get_or_create(code="BENCH", defaults={"name": "Bench warehouse", "priority": 0})
+    warehouse, _ = Warehouse.objects.get_or_create(
+        code="BENCH", defaults={"name": "Bench warehouse", "priority": 0}
+    )
     variants = []
     for i in range(30):
-        product, _ = Product.objects.get_or_create(sku=f"BENCH-{i}", defaults={"name": f"Bench product {i}"})
+        product, _ = Product.objects.get_or_create(
+            sku=f"BENCH-{i}", defaults={"name": f"Bench product {i}"}
+        )
         variant, created = Variant.objects.get_or_create(
-            product=product, sku=f"BENCH-{i}-V", defaults={"sale_price": 100_000 + i * 1000, "cost_price": 50_000}
+            product=product,
+            sku=f"BENCH-{i}-V",
+            defaults={"sale_price": 100_000 + i * 1000, "cost_price": 50_000},
         )
         if created:
-            StockMovement.objects.create(variant=variant, warehouse=warehouse, delta=10_000_000, kind="initial")
+            StockMovement.objects.create(
+                variant=variant, warehouse=warehouse, delta=10_000_000, kind="initial"
+            )
             StockLevel.objects.create(variant=variant, warehouse=warehouse, on_hand=10_000_000)
         variants.append(variant)
     ward = Ward.objects.get(code=70)
@@ -52,7 +60,8 @@ def run_intake(*, n: int) -> None:
         services.order_create(
             channel="website",
             customer=services.CustomerInput(
-                name=f"Khách {i}", phone=f"0912{i % 1_000_000:06d}",
+                name=f"Khách {i}",
+                phone=f"0912{i % 1_000_000:06d}",
                 address=services.AddressInput(line="1 Hàng Bạc", ward=ward.code),
             ),
             lines=[services.LineInput(variant_id=v.pk, quantity=1) for v in _lines(variants, i)],
@@ -66,13 +75,20 @@ def run_intake(*, n: int) -> None:
     for i in range(n):
         body = {
             "channel": "website",
-            "customer": {"name": f"Khách {i}", "phone": f"0913{i % 1_000_000:06d}",
-                         "address": {"line": "1 Hàng Bạc", "ward": ward.code}},
+            "customer": {
+                "name": f"Khách {i}",
+                "phone": f"0913{i % 1_000_000:06d}",
+                "address": {"line": "1 Hàng Bạc", "ward": ward.code},
+            },
             "lines": [{"sku": v.sku, "quantity": 1} for v in _lines(variants, i)],
             "shipping_fee": 30_000,
         }
-        response = client.post("/api/v1/orders", body, content_type="application/json",
-                               headers={"Idempotency-Key": f"bench-{RUN}-{i}"})
+        response = client.post(
+            "/api/v1/orders",
+            body,
+            content_type="application/json",
+            headers={"Idempotency-Key": f"bench-{RUN}-{i}"},
+        )
         assert response.status_code == 201, response.content
     api_s = time.perf_counter() - start
 
@@ -83,7 +99,9 @@ def run_intake(*, n: int) -> None:
 
     level_ids = {lvl.variant_id: lvl.pk for lvl in StockLevel.objects.filter(warehouse=warehouse)}
     now = timezone.now()
-    t_c, t_o, t_l, t_r, t_s, t_e = (m._meta.db_table for m in (Customer, Order, OrderLine, Reservation, StockLevel, OrderEvent))
+    t_c, t_o, t_l, t_r, t_s, t_e = (
+        m._meta.db_table for m in (Customer, Order, OrderLine, Reservation, StockLevel, OrderEvent)
+    )
     start = time.perf_counter()
     for i in range(n):
         with transaction.atomic(), connection.cursor() as cur:
@@ -99,8 +117,20 @@ def run_intake(*, n: int) -> None:
                 "payment_method, shipping_fee, shipping_fee_payer, goods_total, discount_total, vat_total, total, cod_amount, note, "
                 "warehouse_id, created_at, updated_at, search_text) VALUES (%s, 'website', '', %s, %s, %s, '', %s, %s, %s, %s, %s, "
                 "'new', '', 'cod', 30000, 'buyer', 300000, 0, 27273, 330000, 330000, '', %s, %s, %s, '') RETURNING id",
-                [f"RAW{RUN}{i}", customer_id, f"Khách {i}", f"+84914{i:06d}", f"Khách {i}", f"+84914{i:06d}",
-                 "1 Hàng Bạc", ward.province_id, ward.code, warehouse.pk, now, now],
+                [
+                    f"RAW{RUN}{i}",
+                    customer_id,
+                    f"Khách {i}",
+                    f"+84914{i:06d}",
+                    f"Khách {i}",
+                    f"+84914{i:06d}",
+                    "1 Hàng Bạc",
+                    ward.province_id,
+                    ward.code,
+                    warehouse.pk,
+                    now,
+                    now,
+                ],
             )
             order_id = cur.fetchone()[0]
             for pos, v in enumerate(_lines(variants, i)):
@@ -114,7 +144,9 @@ def run_intake(*, n: int) -> None:
                     f"INSERT INTO {t_r} (order_line_id, variant_id, warehouse_id, quantity, created_at) VALUES (%s, %s, %s, 1, %s)",
                     [line_id, v.pk, warehouse.pk, now],
                 )
-                cur.execute(f"UPDATE {t_s} SET reserved = reserved + 1 WHERE id = %s", [level_ids[v.pk]])
+                cur.execute(
+                    f"UPDATE {t_s} SET reserved = reserved + 1 WHERE id = %s", [level_ids[v.pk]]
+                )
             cur.execute(
                 f"INSERT INTO {t_e} (order_id, at, actor_label, kind, from_status, to_status, from_sub_state, to_sub_state, "
                 "message, data) VALUES (%s, %s, 'system', 'created', '', '', '', '', '', '{}')",
@@ -126,7 +158,10 @@ def run_intake(*, n: int) -> None:
     report(
         f"order intake: {n} orders × 3 lines, with reservation",
         [
-            ("service layer", f"{service_rate:8.1f} orders/s  ({service_s * 1000 / n:.1f} ms/order)"),
+            (
+                "service layer",
+                f"{service_rate:8.1f} orders/s  ({service_s * 1000 / n:.1f} ms/order)",
+            ),
             ("HTTP API", f"{api_rate:8.1f} orders/s  ({api_s * 1000 / n:.1f} ms/order)"),
             ("raw SQL floor", f"{raw_rate:8.1f} orders/s  ({raw_s * 1000 / n:.1f} ms/order)"),
             ("service / floor", f"{service_rate / raw_rate:8.2f}"),
@@ -147,15 +182,38 @@ def _generate_orders(total: int) -> None:
     customer = Customer.objects.create(name="Bench", phone="+84900000000", search_text="bench")
     warehouses = list(Warehouse.objects.values_list("pk", flat=True))
     rng = random.Random(7)
-    statuses = ["new"] * 5 + ["processing"] * 10 + ["shipping"] * 10 + ["completed"] * 65 + ["cancelled"] * 7 + ["returned"] * 3
+    statuses = (
+        ["new"] * 5
+        + ["processing"] * 10
+        + ["shipping"] * 10
+        + ["completed"] * 65
+        + ["cancelled"] * 7
+        + ["returned"] * 3
+    )
     channels = ["website", "shopee", "lazada", "tiktok_shop", "manual_phone", "manual_facebook"]
-    names = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Vũ Thị Giang"]
-    folded = ["nguyen van an", "tran thi binh", "le van cuong", "pham thi dung", "hoang van em", "vu thi giang"]
+    names = [
+        "Nguyễn Văn An",
+        "Trần Thị Bình",
+        "Lê Văn Cường",
+        "Phạm Thị Dung",
+        "Hoàng Văn Em",
+        "Vũ Thị Giang",
+    ]
+    folded = [
+        "nguyen van an",
+        "tran thi binh",
+        "le van cuong",
+        "pham thi dung",
+        "hoang van em",
+        "vu thi giang",
+    ]
     start_time = timezone.now() - timedelta(days=730)
     table = Order._meta.db_table
-    cols = ("code, channel, external_id, customer_id, customer_name, customer_phone, customer_email, shipping_name, "
-            "shipping_phone, shipping_address_line, status, sub_state, payment_method, shipping_fee, shipping_fee_payer, "
-            "goods_total, discount_total, vat_total, total, cod_amount, note, warehouse_id, created_at, updated_at, search_text")
+    cols = (
+        "code, channel, external_id, customer_id, customer_name, customer_phone, customer_email, shipping_name, "
+        "shipping_phone, shipping_address_line, status, sub_state, payment_method, shipping_fee, shipping_fee_payer, "
+        "goods_total, discount_total, vat_total, total, cod_amount, note, warehouse_id, created_at, updated_at, search_text"
+    )
     placeholders = ", ".join(["%s"] * 25)
     sql = f"INSERT INTO {table} ({cols}) VALUES ({placeholders})"
     batch = 20_000
@@ -165,17 +223,42 @@ def _generate_orders(total: int) -> None:
         rows = []
         for i in range(offset, min(offset + batch, total)):
             status = rng.choice(statuses)
-            sub = {"processing": rng.choice(["packing", "awaiting_stock", "ready_to_ship"])}.get(status, "")
+            sub = {"processing": rng.choice(["packing", "awaiting_stock", "ready_to_ship"])}.get(
+                status, ""
+            )
             k = rng.randrange(len(names))
             phone = f"+849{rng.randrange(10**8):08d}"
             at = start_time + timedelta(seconds=i * 60)
             total_amount = rng.randrange(50, 5000) * 1000
-            rows.append((
-                f"DH9{i:08d}", rng.choice(channels), f"EXT{i}", customer.pk, names[k], phone, "", names[k], phone, "1 Phố Huế",
-                status, sub, rng.choice(["cod", "cod", "bank_transfer", "marketplace_prepaid"]), 30000, "buyer",
-                total_amount, 0, 0, total_amount, total_amount, "", rng.choice(warehouses) if warehouses else None, at, at,
-                f"{folded[k]} 0{phone[3:]} dh9{i:08d}",
-            ))
+            rows.append(
+                (
+                    f"DH9{i:08d}",
+                    rng.choice(channels),
+                    f"EXT{i}",
+                    customer.pk,
+                    names[k],
+                    phone,
+                    "",
+                    names[k],
+                    phone,
+                    "1 Phố Huế",
+                    status,
+                    sub,
+                    rng.choice(["cod", "cod", "bank_transfer", "marketplace_prepaid"]),
+                    30000,
+                    "buyer",
+                    total_amount,
+                    0,
+                    0,
+                    total_amount,
+                    total_amount,
+                    "",
+                    rng.choice(warehouses) if warehouses else None,
+                    at,
+                    at,
+                    f"{folded[k]} 0{phone[3:]} dh9{i:08d}",
+                )
+            )
         with transaction.atomic(), connection.cursor() as cur:
             cur.executemany(sql, rows)
     if connection.vendor == "postgresql":
@@ -192,12 +275,22 @@ def run_list(*, total: int) -> None:
     count = Order.objects.count()
     max_id = Order.objects.order_by("-id").values_list("id", flat=True).first()
     deep = max_id - int(count * 0.9)  # 90 % of the way down the list
-    sample_phone = Order.objects.filter(pk=max_id - 12345).values_list("customer_phone", flat=True).first()
+    sample_phone = (
+        Order.objects.filter(pk=max_id - 12345).values_list("customer_phone", flat=True).first()
+    )
     cases = [
         ("page 1, no filter", OrderFilters(), None, False),
         ("page 1, status=processing", OrderFilters(status="processing"), None, False),
-        ("page 1, channel+payment+date", OrderFilters(channel="shopee", payment_method="cod",
-                                                         date_from=(timezone.now() - timedelta(days=90)).date()), None, False),
+        (
+            "page 1, channel+payment+date",
+            OrderFilters(
+                channel="shopee",
+                payment_method="cod",
+                date_from=(timezone.now() - timedelta(days=90)).date(),
+            ),
+            None,
+            False,
+        ),
         ("deep page (90 %), no filter", OrderFilters(), deep, False),
         ("deep page (90 %), status=completed", OrderFilters(status="completed"), deep, False),
         ("search by phone", OrderFilters(q="0" + sample_phone[3:]), None, False),
@@ -206,10 +299,27 @@ def run_list(*, total: int) -> None:
     ]
     rows = []
     for label, filters, after, _ in cases:
-        m = measure(lambda f=filters, a=after: order_list(filters=f, after=a, with_counts=False), repeat=15)
-        rows.append((label, f"p50 {m['p50_ms']:7.1f} ms   p95 {m['p95_ms']:7.1f} ms   {m['queries']} queries"))
+        m = measure(
+            lambda f=filters, a=after: order_list(filters=f, after=a, with_counts=False), repeat=15
+        )
+        rows.append(
+            (
+                label,
+                f"p50 {m['p50_ms']:7.1f} ms   p95 {m['p95_ms']:7.1f} ms   {m['queries']} queries",
+            )
+        )
     m = measure(lambda: order_counts(filters=OrderFilters()), repeat=5, warmup=1)
-    rows.append(("status tab counts (all)", f"p50 {m['p50_ms']:7.1f} ms   p95 {m['p95_ms']:7.1f} ms   {m['queries']} queries"))
+    rows.append(
+        (
+            "status tab counts (all)",
+            f"p50 {m['p50_ms']:7.1f} ms   p95 {m['p95_ms']:7.1f} ms   {m['queries']} queries",
+        )
+    )
     m = measure(lambda: order_counts(filters=OrderFilters(channel="lazada")), repeat=5, warmup=1)
-    rows.append(("status tab counts (channel)", f"p50 {m['p50_ms']:7.1f} ms   p95 {m['p95_ms']:7.1f} ms   {m['queries']} queries"))
+    rows.append(
+        (
+            "status tab counts (channel)",
+            f"p50 {m['p50_ms']:7.1f} ms   p95 {m['p95_ms']:7.1f} ms   {m['queries']} queries",
+        )
+    )
     report(f"order list on {count:,} orders (50 per page, keyset)", rows)

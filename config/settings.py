@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "donhang.inventory",
     "donhang.orders",
     "donhang.purchasing",
+    "donhang.shipping",
     "donhang.web",
     "donhang.api",
 ]
@@ -179,6 +180,22 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Email to customers (shipping progress). Without EMAIL_HOST, messages go to the console.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "donhang <no-reply@localhost>")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+# Public address of this site, for links in customer messages (tracking page).
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+STOCKTAKE_PERIOD_DAYS = int(os.environ.get("STOCKTAKE_PERIOD_DAYS", "30"))
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

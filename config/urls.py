@@ -14,6 +14,8 @@ urlpatterns = [
     path("customers/", include("donhang.customers.urls")),
     path("inventory/", include("donhang.inventory.urls")),
     path("orders/", include("donhang.orders.urls")),
+    path("shipping/", include("donhang.shipping.urls")),
+    path("purchasing/", include("donhang.purchasing.urls")),
     path("", include("donhang.web.urls")),
 ]
 # Uploaded product images. Behind a real web server, let it serve MEDIA_ROOT instead.

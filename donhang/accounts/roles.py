@@ -65,6 +65,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.add_stocktake",
         "inventory.count_stocktake",
         "inventory.post_stocktake",
+        "shipping.view_shipment",
+        "shipping.add_shipment",
+        "shipping.change_shipment",
+        "shipping.reconcile_cod",
+        "shipping.view_carrieraccount",
+        "shipping.view_codpayout",
     ],
     Role.SALES: [
         "catalog.view_product",
@@ -80,6 +86,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_customer",
         "customers.add_customer",
         "customers.change_customer",
+        "shipping.view_shipment",
     ],
     Role.WAREHOUSE: [
         "catalog.view_product",
@@ -101,6 +108,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "inventory.view_stocktake",
         "inventory.add_stocktake",
         "inventory.count_stocktake",
+        "shipping.view_shipment",
+        "shipping.add_shipment",
+        "shipping.change_shipment",
     ],
     Role.ACCOUNTANT: [
         "catalog.view_product",
@@ -117,5 +127,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "purchasing.view_goodsreceipt",
         "inventory.view_transfer",
         "inventory.view_stocktake",
+        "shipping.view_shipment",
+        "shipping.reconcile_cod",
+        "shipping.view_codpayout",
     ],
 }

@@ -31,3 +31,25 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+
+class IntegrationCall(models.Model):
+    """One attempt of a call to an outside service (carrier, marketplace, e-invoice…)."""
+
+    at = models.DateTimeField(db_index=True)
+    service = models.CharField(max_length=40)
+    operation = models.CharField(max_length=60)
+    reference = models.CharField(max_length=120, db_index=True)
+    attempt = models.PositiveSmallIntegerField(default=1)
+    ok = models.BooleanField(default=False)
+    error = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("integration call")
+        verbose_name_plural = _("integration calls")
+
+    def __str__(self):
+        return f"{self.service} {self.operation} {self.reference} #{self.attempt}"

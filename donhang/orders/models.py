@@ -35,6 +35,7 @@ class SubState(models.TextChoices):
     PACKING = "packing", _("Packing")
     READY_TO_SHIP = "ready_to_ship", _("Ready to ship")
     DELIVERY_FAILED = "delivery_failed", _("Delivery failed")
+    DELIVERED = "delivered", _("Delivered, awaiting payment")
 
 
 class PaymentMethod(models.TextChoices):

@@ -511,7 +511,7 @@ def order_create(
         }
     _event(order, kind=OrderEvent.Kind.CREATED, actor=actor, message=message, data={"short": short})
     if confirm:
-        order_confirm(order=order, actor=actor)
+        order = order_confirm(order=order, actor=actor)
     return order
 
 
@@ -888,3 +888,67 @@ def channel_rule_set(*, channel: str, strategy: str, warehouse_ids, actor=None) 
         data={"before": before, "after": {"strategy": strategy, "warehouses": ids}},
     )
     return rule
+
+
+# --- steps driven by the carrier ---------------------------------------------------------------
+
+
+@transaction.atomic
+def order_follow_shipment(
+    *, order: Order, shipment_status: str, message: str = "", paid: bool = False, actor=None
+) -> Order:
+    """Move the order along with its shipment (statuses of donhang.shipping's ShipmentStatus):
+    created → ready to ship; carrier has the parcel → shipping (stock deducted); delivered →
+    completed when paid (or prepaid), else "delivered, awaiting payment"; failed → delivery
+    failed; back out for delivery → shipping; returned → returned; cancelled before pickup →
+    packing again. Steps that do not apply to the order's state are skipped, never forced."""
+    order = _lock(order)
+    carrier_has_parcel = shipment_status in {
+        "picked",
+        "in_transit",
+        "delivering",
+        "delivered",
+        "delivery_failed",
+        "returning",
+        "returned",
+        "lost",
+    }
+    if shipment_status == "ready_to_pick":
+        if order.status == Status.PROCESSING and order.sub_state == SubState.PACKING:
+            _set_state(order, sub_state=SubState.READY_TO_SHIP, actor=actor, message=message)
+        return order
+    if shipment_status == "cancelled":
+        if order.status == Status.PROCESSING and order.sub_state == SubState.READY_TO_SHIP:
+            _set_state(order, sub_state=SubState.PACKING, actor=actor, message=message)
+        return order
+    if carrier_has_parcel and order.status == Status.PROCESSING:
+        order_hand_over(order=order, actor=actor)
+        order.refresh_from_db()
+    if order.status != Status.SHIPPING:
+        return order
+    if shipment_status == "delivered":
+        if paid or order.cod_amount == 0:
+            return order_complete(order=order, actor=actor)
+        _set_state(order, sub_state=SubState.DELIVERED, actor=actor, message=message)
+    elif shipment_status == "delivery_failed":
+        _set_state(order, sub_state=SubState.DELIVERY_FAILED, actor=actor, message=message)
+    elif (
+        shipment_status in ("delivering", "in_transit", "picked")
+        and order.sub_state == SubState.DELIVERY_FAILED
+    ):
+        _set_state(order, sub_state=SubState.NONE, actor=actor, message=message)
+    elif shipment_status == "returned":
+        _require_transition(order, Status.RETURNED)
+        _set_state(
+            order, status=Status.RETURNED, sub_state=SubState.NONE, actor=actor, message=message
+        )
+    return order
+
+
+@transaction.atomic
+def order_mark_paid(*, order: Order, actor=None) -> Order:
+    """The carrier paid the COD of a delivered order: it is complete."""
+    order = _lock(order)
+    if order.status == Status.SHIPPING and order.sub_state == SubState.DELIVERED:
+        return order_complete(order=order, actor=actor)
+    return order

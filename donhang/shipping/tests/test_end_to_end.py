@@ -1,0 +1,201 @@
+"""Shipping end to end against the emulators: quote, create, label, tracking, COD payout."""
+
+import io
+import json
+import subprocess
+import tempfile
+
+import pytest
+from openpyxl import Workbook
+
+from donhang.inventory.models import StockLevel
+from donhang.orders.models import Status, SubState
+from donhang.shipping import selectors, services
+from donhang.shipping.models import Shipment
+
+pytestmark = pytest.mark.django_db
+
+
+def statement(rows):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Mã vận đơn", "Tiền thu hộ", "Phí"])
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("provider", ["ghn", "viettelpost"])
+def test_order_to_cash(request, provider, packed_order, staff, committed, warehouse):
+    account = request.getfixturevalue("ghn_account" if provider == "ghn" else "vtp_account")
+    emulator = request.getfixturevalue("ghn" if provider == "ghn" else "vtp")
+    # Given a packed COD order: 2 × 165,000 and 30,000 shipping paid by the buyer
+    order = packed_order(quantity=2, price=165_000, fee=30_000)
+    assert (order.status, order.sub_state) == (Status.PROCESSING, SubState.PACKING)
+
+    # When staff compare quotes and create the shipment
+    quotes = services.shipment_quotes(order=order)
+    ours = next(q for q in quotes if q.account == account)
+    assert ours.quotes and not ours.error
+    assert services.shipment_draft(order).cod_amount == 360_000  # goods + fee: the buyer pays it
+    with committed():
+        shipment = services.shipment_create(
+            order=order, account=account, service_code=ours.quotes[0].service_code, actor=staff
+        )
+    shipment.refresh_from_db()
+    order.refresh_from_db()
+
+    # Then it has a tracking number, COD 360,000, and the order is ready to ship
+    assert shipment.tracking_code and shipment.cod_amount == 360_000
+    assert order.sub_state == SubState.READY_TO_SHIP
+    label = services.adapter_for(account).label([shipment.tracking_code])
+    assert label.content.startswith(b"%PDF")
+
+    # When the carrier picks it up and delivers it (its webhooks come back to us)
+    with committed():
+        for _ in range(12):
+            emulator.tick(3600)
+            emulator.pump(flush=True)
+    shipment.refresh_from_db()
+    order.refresh_from_db()
+    assert shipment.status == "delivered"
+    assert (order.status, order.sub_state) == (Status.SHIPPING, SubState.DELIVERED)
+    level = StockLevel.objects.get(warehouse=warehouse, variant=order.lines.get().variant)
+    assert (level.on_hand, level.reserved) == (98, 0)  # deducted when the carrier took it
+    assert selectors.cod_outstanding_total() == 360_000
+
+    # When the carrier's payout statement is imported
+    rows = services.cod_payout_rows_from_file(
+        filename="doi-soat.xlsx",
+        content=statement([(shipment.tracking_code, 360_000, shipment.fee)]),
+    )
+    payout = services.cod_payout_record(
+        account=account, paid_at=order.created_at.date(), lines=rows, actor=staff
+    )
+
+    # Then the order is completed and no COD is outstanding
+    order.refresh_from_db()
+    assert order.status == Status.COMPLETED
+    assert selectors.cod_outstanding_total() == 0
+    assert [ln.problem for ln in payout.lines.all()] == [""]
+
+
+def test_payout_differences_are_flagged(ghn_account, ghn, packed_order, staff, committed):
+    order = packed_order()
+    with committed():
+        shipment = services.shipment_create(order=order, account=ghn_account)
+    shipment.refresh_from_db()
+    with committed():
+        ghn.advance(shipment.tracking_code, "delivered")
+        ghn.pump(flush=True)
+
+    payout = services.cod_payout_record(
+        account=ghn_account,
+        paid_at=order.created_at.date(),
+        actor=staff,
+        lines=[
+            services.PayoutLineInput(shipment.tracking_code, 350_000, 99_000),
+            services.PayoutLineInput("UNKNOWN1", 10_000),
+        ],
+    )
+
+    known, unknown = payout.lines.all()
+    assert known.cod_difference == -10_000 and "COD" in known.problem
+    assert unknown.shipment is None and unknown.problem
+
+
+def test_bulk_create_with_a_flaky_carrier_makes_each_shipment_once(
+    ghn_account, ghn, packed_order, staff, committed
+):
+    # Given 50 packed orders and a carrier failing 30 % of its calls (errors and lost answers)
+    orders = [packed_order(quantity=1) for _ in range(50)]
+    ghn.faults.fail_rate(0.2, paths=["shipping-order"])
+    ghn.faults.timeout_rate(0.1, after=True, paths=["shipping-order/create"])
+
+    # When they are all sent (each retried with backoff by its task)
+    with committed():
+        for order in orders:
+            services.shipment_create(order=order, account=ghn_account, actor=staff)
+    failed = list(Shipment.objects.filter(tracking_code=""))
+    # Those that ran out of attempts are reported with the reason, and can be sent again
+    assert all(s.last_error for s in failed)
+    ghn.faults.clear()
+    with committed():
+        for shipment in failed:
+            services.shipment_retry(shipment=shipment, actor=staff)
+
+    # Then there are 50 shipments, one per order, and the carrier has exactly 50 parcels
+    assert Shipment.objects.count() == 50
+    assert Shipment.objects.exclude(tracking_code="").count() == 50
+    assert len(set(Shipment.objects.values_list("tracking_code", flat=True))) == 50
+    assert len(ghn.orders) == 50
+    from donhang.core.models import IntegrationCall
+
+    assert IntegrationCall.objects.filter(operation="create", ok=False).exists()
+
+
+def test_replayed_and_late_webhooks_leave_one_delivered_shipment(
+    ghn_account, ghn, packed_order, committed, deliver
+):
+    order = packed_order()
+    with committed():
+        shipment = services.shipment_create(order=order, account=ghn_account)
+    shipment.refresh_from_db()
+    ghn.webhooks.duplicate = True
+    ghn.webhooks.out_of_order = True
+
+    with committed():
+        for status in ["picking", "picked", "delivering", "delivered"]:
+            ghn.advance(shipment.tracking_code, status)
+        ghn.pump(flush=True)
+    delivered = next(c for c in deliver.calls if b'"Status": "delivered"' in c[3])
+    # A "delivering" callback GHN re-sends late, stamped before the delivery
+    late = json.loads(next(c for c in deliver.calls if b'"Status": "delivering"' in c[3])[3])
+    late["Time"] = "2026-01-01T00:00:00.000Z"
+    older = (delivered[0], delivered[1], delivered[2], json.dumps(late).encode())
+
+    # When the "delivered" callback is replayed 5 times and an older status arrives late
+    with committed():
+        for _ in range(5):
+            assert deliver(*delivered) == 200
+        assert deliver(*older) == 200
+
+    shipment.refresh_from_db()
+    order.refresh_from_db()
+    assert Shipment.objects.filter(order=order).count() == 1
+    assert shipment.status == "delivered"
+    assert order.sub_state == SubState.DELIVERED
+    assert shipment.events.filter(status="delivering", applied=False).exists()
+    from donhang.shipping.models import WebhookDelivery
+
+    assert WebhookDelivery.objects.filter(is_duplicate=True).count() >= 5
+
+
+def test_public_tracking_shows_only_the_matching_order(
+    ghn_account, ghn, packed_order, client, committed
+):
+    order = packed_order(phone="0903111222")
+    other = packed_order(phone="0903999888")
+    with committed():
+        services.shipment_create(order=order, account=ghn_account)
+
+    found = client.get("/shipping/track/", {"code": order.code, "phone": "0903 111 222"})
+    wrong = client.get("/shipping/track/", {"code": other.code, "phone": "0903 111 222"})
+
+    assert order.code in found.text and "Trần Thị Bích Ngọc" not in found.text
+    assert (
+        other.code not in wrong.text.split('name="code"')[0]
+        or "No order" in wrong.text
+        or "Không" in wrong.text
+    )
+
+
+def _pdftotext(pdf: bytes) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(pdf)
+        f.flush()
+        return subprocess.run(
+            ["pdftotext", f.name, "-"], capture_output=True, text=True, check=True
+        ).stdout
