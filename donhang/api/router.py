@@ -62,6 +62,7 @@ def _register_routers() -> None:
     from donhang.inventory.api import router as inventory_router
     from donhang.orders.api import router as orders_router
     from donhang.orders.api import stock_router
+    from donhang.purchasing.api import router as purchasing_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", catalog_router)
@@ -69,6 +70,7 @@ def _register_routers() -> None:
     api.add_router("/", customers_router)
     api.add_router("/", orders_router)
     api.add_router("/", stock_router)
+    api.add_router("/", purchasing_router)
 
 
 _register_routers()

@@ -193,3 +193,153 @@ class ChannelRuleForm(forms.Form):
                 placed = True
         if not placed:
             self.add_error(None, error.message)
+
+
+# --- transfers and stocktakes ----------------------------------------------------------------
+
+
+def _active_warehouses():
+    return Warehouse.objects.filter(is_active=True).order_by("priority", "code")
+
+
+class _DomainErrorsMixin:
+    field_aliases: dict[str, str] = {}
+
+    def add_domain_error(self, error) -> None:
+        """The service's field errors on the fields they name; its message above the form."""
+        for field, reason in error.fields.items():
+            field = self.field_aliases.get(field, field)
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, reason)
+        self.add_error(None, error.message)
+
+
+class TransferForm(_DomainErrorsMixin, forms.Form):
+    """The header of a new transfer; its lines come as lists (line_variant, line_quantity)."""
+
+    source = forms.ModelChoiceField(
+        label=_("From warehouse"), queryset=_active_warehouses(), empty_label=None
+    )
+    destination = forms.ModelChoiceField(label=_("To warehouse"), queryset=_active_warehouses())
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example the vehicle or who carries the goods."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") and data.get("source") == data.get("destination"):
+            self.add_error("destination", _("Choose a warehouse other than the source."))
+        return data
+
+
+class TransferReceiveForm(_DomainErrorsMixin, forms.Form):
+    """What arrived, per line (prefilled with what was sent), and why it differs."""
+
+    discrepancy_note = forms.CharField(
+        label=_("Discrepancy note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when a quantity received differs from what was sent."),
+    )
+
+    def __init__(self, *args, lines, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        for line in lines:
+            self.fields[f"received_{line.pk}"] = forms.IntegerField(
+                label=line.variant.sku,
+                min_value=0,
+                max_value=10_000_000,
+                initial=line.quantity,
+                widget=forms.NumberInput(attrs={"step": 1}),
+            )
+        _bootstrap(self)
+        self.field_aliases = {f"received.{line.pk}": f"received_{line.pk}" for line in lines}
+
+    def rows(self):
+        """(line, its bound field) for the template."""
+        return [(line, self[f"received_{line.pk}"]) for line in self.lines]
+
+    def received(self) -> dict[int, int]:
+        return {line.pk: self.cleaned_data[f"received_{line.pk}"] for line in self.lines}
+
+
+class StocktakeForm(_DomainErrorsMixin, forms.Form):
+    warehouse = forms.ModelChoiceField(
+        label=_("Warehouse"), queryset=_active_warehouses(), empty_label=None
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"),
+        queryset=None,
+        required=False,
+        empty_label=_("Whole warehouse"),
+        help_text=_("Count one category (and its subcategories) only, or leave empty."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        from donhang.catalog.models import Category
+        from donhang.catalog.selectors import category_tree
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        field.queryset = Category.objects.all()
+        # Tree order with the full path, so "Áo › Áo thun" is told apart from "Quần › Áo thun".
+        field.choices = [("", field.empty_label)] + [(c.pk, c.full_name) for c in category_tree()]
+        _bootstrap(self)
+
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+class StocktakeImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Scanner file"),
+        help_text=_(
+            "An .xlsx or .csv file with a header row: a SKU (or barcode) column and a quantity "
+            "column. Rows of the same code add up."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(_("Upload an .xlsx or .csv file."))
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
+
+
+def parse_counts(data, line_ids) -> tuple[dict[int, int | None], dict[int, str]]:
+    """Counts typed on the sheet: `count_<line id>` → {line id: quantity, or None when empty},
+    and {line id: error} for what is not a whole number ≥ 0."""
+    counts: dict[int, int | None] = {}
+    errors: dict[int, str] = {}
+    for line_id in line_ids:
+        key = f"count_{line_id}"
+        if key not in data:
+            continue
+        text = data.get(key, "").strip().replace(".", "").replace(" ", "")
+        if not text:
+            counts[line_id] = None
+        elif text.isdigit():
+            counts[line_id] = int(text)
+        else:
+            errors[line_id] = _("Enter a whole number, 0 or more.")
+    return counts, errors

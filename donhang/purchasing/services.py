@@ -114,6 +114,7 @@ def supplier_variant_set(
     actor=None,
 ) -> SupplierVariant:
     """Record that a supplier sells a variant; `is_preferred` makes it the variant's one preferred supplier."""
+    _require(actor, "purchasing.change_supplier")
     link, _created = SupplierVariant.objects.get_or_create(supplier=supplier, variant=variant)
     if is_preferred:
         SupplierVariant.objects.filter(variant=variant, is_preferred=True).exclude(

@@ -35,7 +35,7 @@ def cod_outstanding_total() -> int:
 def shipments_late() -> QuerySet[Shipment]:
     """Past the carrier's expected delivery time and not finished."""
     return (
-        Shipment.objects.exclude(status__in=TERMINAL + [ShipmentStatus.PENDING.value])
+        Shipment.objects.exclude(status__in=[*TERMINAL, ShipmentStatus.PENDING.value])
         .filter(expected_delivery_at__lt=timezone.now())
         .select_related("order", "account")
         .order_by("expected_delivery_at")

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from donhang.catalog.models import Product, Variant
 from donhang.inventory.models import StockLevel, Warehouse
+from donhang.inventory.selectors import stocktake_due_warehouses, stocktake_period_days
 from donhang.orders.models import Order, Status, SubState
 
 
@@ -49,4 +50,7 @@ def dashboard_summary() -> dict:
         "today_total": today_sales["total"] or 0,
         "week_orders": week_sales["n"],
         "week_total": week_sales["total"] or 0,
+        # Active warehouses not counted within STOCKTAKE_PERIOD_DAYS (30 = monthly, 90 = quarterly).
+        "stocktake_due": stocktake_due_warehouses(),
+        "stocktake_period_days": stocktake_period_days(),
     }
