@@ -193,6 +193,9 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
+# The shop itself, printed on purchase orders, labels and invoices.
+DONHANG_SHOP_NAME = os.environ.get("SHOP_NAME", "")
+DONHANG_SHOP_TAX_CODE = os.environ.get("SHOP_TAX_CODE", "")
 # Public address of this site, for links in customer messages (tracking page).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 STOCKTAKE_PERIOD_DAYS = int(os.environ.get("STOCKTAKE_PERIOD_DAYS", "30"))

@@ -1,6 +1,7 @@
 import phonenumbers
 from django.contrib.auth.models import AbstractUser, Group
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from donhang.accounts.roles import Role
@@ -28,9 +29,10 @@ class User(AbstractUser):
             return self.phone
         return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
 
-    @property
+    @cached_property
     def role(self) -> str | None:
-        """The user's role (one of Role), from their groups; owners outrank others."""
+        """The user's role (one of Role), from their groups; owners outrank others. Cached on
+        the instance: pages show it several times per request."""
         names = {g.name for g in self.groups.all()}
         for role in Role:
             if role.value in names:

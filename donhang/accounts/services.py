@@ -229,6 +229,7 @@ def user_set_role(*, user: User, role: str, actor=None) -> User:
             )
         _refuse_losing_last_owner(user=user)
     user.groups.set([group])
+    user.__dict__.pop("role", None)  # drop the cached role
     audit(actor=actor, action="user.set_role", obj=user, summary=role)
     return user
 

@@ -470,22 +470,23 @@ def goods_receipt_post(
             .filter(purchase_order=po)
             .order_by("pk")
         }
-    lines = [ln for ln in lines if ln.quantity]
-    if not lines:
+    numbered = [(i, ln) for i, ln in enumerate(lines) if ln.quantity]  # keep the caller's numbers
+    if not numbered:
         raise ValidationFailed(
             _("Enter the quantity received for at least one line."),
             fields={"lines": _("Nothing received.")},
         )
     errors: dict[str, str] = {}
     resolved: list[tuple[ReceiptLineInput, Variant, PurchaseOrderLine | None, int]] = []
-    skus = {ln.sku for ln in lines if ln.sku}
+    skus = {ln.sku for _i, ln in numbered if ln.sku}
     by_sku = {v.sku: v for v in Variant.objects.filter(sku__in=skus)}
     by_id = Variant.objects.in_bulk(
-        [ln.variant_id for ln in lines if ln.variant_id]
+        [ln.variant_id for _i, ln in numbered if ln.variant_id]
         + [pl.variant_id for pl in po_lines.values()]
     )
     over: list[str] = []
-    for i, ln in enumerate(lines):
+    received_now: dict[int, int] = {}  # PO line id → units in this receipt (lines may repeat)
+    for i, ln in numbered:
         if ln.quantity < 0:
             errors[f"lines.{i}.quantity"] = _("Quantity cannot be negative.")
             continue
@@ -510,10 +511,7 @@ def goods_receipt_post(
                 )
                 continue
             variant = by_id[po_line.variant_id]
-            if po_line.received_quantity + ln.quantity > po_line.quantity:
-                over.append(
-                    f"{variant.sku} (+{po_line.received_quantity + ln.quantity - po_line.quantity})"
-                )
+            received_now[po_line.pk] = received_now.get(po_line.pk, 0) + ln.quantity
             cost = po_line.unit_price if ln.unit_cost is None else ln.unit_cost
         else:
             variant = by_id.get(ln.variant_id) if ln.variant_id else by_sku.get(ln.sku)
@@ -528,6 +526,11 @@ def goods_receipt_post(
         resolved.append((ln, variant, po_line, cost))
     if errors:
         raise ValidationFailed(_("Some lines are not valid."), fields=errors)
+    for line_id, quantity in received_now.items():
+        po_line = po_lines[line_id]
+        if po_line.received_quantity + quantity > po_line.quantity:
+            extra = po_line.received_quantity + quantity - po_line.quantity
+            over.append(f"{by_id[po_line.variant_id].sku} (+{extra})")
     if over and not allow_over_receipt:
         raise Conflict(
             _("More than ordered: %(lines)s. Confirm the over-receipt to accept it.")

@@ -9,7 +9,7 @@ NAVIGATION = [
     ("catalog:product_list", _("Products"), "catalog.view_product", True),
     ("inventory:warehouse_list", _("Warehouses"), "inventory.view_warehouse", True),
     ("customers:customer_list", _("Customers"), "customers.view_customer", True),
-    ("web:area:purchasing", _("Purchasing"), None, True),
+    ("purchasing:purchase_order_list", _("Purchasing"), "purchasing.view_purchaseorder", True),
     ("web:area:shipping", _("Shipping"), None, True),
     ("web:area:invoices", _("E-invoices"), None, False),
     ("web:area:returns", _("Returns"), None, False),
