@@ -8,7 +8,17 @@ WEB_CONCURRENCY="${WEB_CONCURRENCY:-2}"
 
 $PY manage.py db_worker --interval 1 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+$PY manage.py scheduler &
+SCHEDULER=$!
+# The carriers' emulators power the demo's shipping (GHN on 8701, Viettel Post on 8702); set
+# NO_EMULATORS=1 when the shop's carrier accounts point at the real carriers.
+EMULATORS=""
+if [ -z "${NO_EMULATORS:-}" ]; then
+  $PY -m emulators.serve --ghn-port "${GHN_EMULATOR_PORT:-8701}" --vtp-port "${VTP_EMULATOR_PORT:-8702}" \
+    --callback-base "http://127.0.0.1:${PORT}" --secret demo-secret &
+  EMULATORS=$!
+fi
+trap 'kill $WORKER $SCHEDULER $EMULATORS 2>/dev/null || true' EXIT INT TERM
 
 cat <<MSG
 

@@ -53,3 +53,13 @@ class IntegrationCall(models.Model):
 
     def __str__(self):
         return f"{self.service} {self.operation} {self.reference} #{self.attempt}"
+
+
+class ScheduledJob(models.Model):
+    """When a periodic job was last enqueued; the row lock makes several schedulers safe."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.name

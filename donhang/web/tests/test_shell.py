@@ -65,3 +65,9 @@ def test_navigation_hides_areas_a_role_cannot_see(client):
 
     assert reverse("catalog:product_list") in response.text
     assert reverse("accounts:staff_list") not in response.text
+
+
+def test_vietnamese_even_for_an_english_browser(client, owner):
+    response = client.get(reverse("web:dashboard"), headers={"Accept-Language": "en-US,en;q=0.9"})
+
+    assert 'lang="vi"' in response.text

@@ -13,10 +13,14 @@ class Command(BaseCommand):
         from donhang.catalog.demo import load_demo_catalog
         from donhang.inventory.demo import load_demo_warehouses
         from donhang.orders.demo import load_demo_orders
+        from donhang.purchasing.demo import load_demo_suppliers
+        from donhang.shipping.demo import load_demo_carriers
 
         with transaction.atomic():
             owner = load_demo_users()
             warehouses = load_demo_warehouses(actor=owner)
             load_demo_catalog(actor=owner, warehouses=warehouses)
+            load_demo_suppliers(actor=owner, warehouse=warehouses[0])
+            load_demo_carriers(actor=owner, pickup_warehouse=warehouses[0])
             load_demo_orders(actor=owner)
         self.stdout.write(self.style.SUCCESS(_("Demo data is ready.")))
