@@ -548,44 +548,7 @@ def shipment_cancel(*, shipment: Shipment, actor=None) -> Shipment:
             code="transition_not_allowed",
         )
     if shipment.tracking_code:
-        started = time.perf_counter()
-        try:
-            adapter_for(shipment.account).cancel(shipment.tracking_code)
-        except PermanentError as exc:
-            log_call(
-                service=shipment.account.provider,
-                operation="cancel",
-                reference=shipment.reference,
-                attempt=1,
-                ok=False,
-                error=exc.message,
-                started=started,
-            )
-            raise Conflict(
-                _("The carrier refused to cancel: %(reason)s") % {"reason": exc.message},
-                code="carrier_refused",
-            ) from exc
-        except RetryableError as exc:
-            log_call(
-                service=shipment.account.provider,
-                operation="cancel",
-                reference=shipment.reference,
-                attempt=1,
-                ok=False,
-                error=exc.message,
-                started=started,
-            )
-            raise Conflict(
-                _("The carrier did not answer; try again in a moment."), code="carrier_unavailable"
-            ) from exc
-        log_call(
-            service=shipment.account.provider,
-            operation="cancel",
-            reference=shipment.reference,
-            attempt=1,
-            ok=True,
-            started=started,
-        )
+        _call_carrier(shipment, "cancel", adapter_for(shipment.account).cancel)
     with transaction.atomic():
         shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
         shipment.status, shipment.finished_at = ShipmentStatus.CANCELLED.value, timezone.now()
@@ -607,11 +570,13 @@ def shipment_cancel(*, shipment: Shipment, actor=None) -> Shipment:
     return shipment
 
 
-def _carrier_action(shipment: Shipment, operation: str, call, actor) -> Shipment:
+def _call_carrier(shipment: Shipment, operation: str, call) -> None:
+    """Call the carrier about one parcel, log the attempt, and turn a refusal or silence into a
+    Conflict the user can read."""
     started = time.perf_counter()
     try:
         call(shipment.tracking_code)
-    except PermanentError as exc:
+    except (PermanentError, RetryableError) as exc:
         log_call(
             service=shipment.account.provider,
             operation=operation,
@@ -621,21 +586,12 @@ def _carrier_action(shipment: Shipment, operation: str, call, actor) -> Shipment
             error=exc.message,
             started=started,
         )
+        if isinstance(exc, RetryableError):
+            raise Conflict(
+                _("The carrier did not answer; try again in a moment."), code="carrier_unavailable"
+            ) from exc
         raise Conflict(
             _("The carrier refused: %(reason)s") % {"reason": exc.message}, code="carrier_refused"
-        ) from exc
-    except RetryableError as exc:
-        log_call(
-            service=shipment.account.provider,
-            operation=operation,
-            reference=shipment.reference,
-            attempt=1,
-            ok=False,
-            error=exc.message,
-            started=started,
-        )
-        raise Conflict(
-            _("The carrier did not answer; try again in a moment."), code="carrier_unavailable"
         ) from exc
     log_call(
         service=shipment.account.provider,
@@ -645,6 +601,10 @@ def _carrier_action(shipment: Shipment, operation: str, call, actor) -> Shipment
         ok=True,
         started=started,
     )
+
+
+def _carrier_action(shipment: Shipment, operation: str, call, actor) -> Shipment:
+    _call_carrier(shipment, operation, call)
     with transaction.atomic():
         OrderEvent.objects.create(
             order=shipment.order,
