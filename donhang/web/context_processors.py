@@ -10,7 +10,7 @@ NAVIGATION = [
     ("inventory:warehouse_list", _("Warehouses"), "inventory.view_warehouse", True),
     ("customers:customer_list", _("Customers"), "customers.view_customer", True),
     ("purchasing:purchase_order_list", _("Purchasing"), "purchasing.view_purchaseorder", True),
-    ("web:area:shipping", _("Shipping"), None, True),
+    ("shipping:shipment_list", _("Shipping"), "shipping.view_shipment", True),
     ("web:area:invoices", _("E-invoices"), None, False),
     ("web:area:returns", _("Returns"), None, False),
     ("web:area:marketplaces", _("Marketplaces"), None, False),

@@ -7,7 +7,6 @@ from donhang.web.selectors import dashboard_summary
 
 # Areas of the mission that are not built yet: the page says so plainly.
 PLANNED_AREAS = {
-    "shipping": _("Shipping"),
     "invoices": _("E-invoices"),
     "returns": _("Returns"),
     "marketplaces": _("Marketplaces"),
