@@ -101,15 +101,39 @@ def stock_movements_post(
         net[(ln.variant_id, ln.warehouse_id)] = (
             net.get((ln.variant_id, ln.warehouse_id), 0) + ln.delta
         )
-    for key, delta in net.items():
-        level = levels[key]
-        if not level.allow_negative and level.on_hand + delta < level.reserved:
-            raise Conflict(
-                _("Not enough stock: %(available)s available, change of %(delta)s refused.")
-                % {"available": level.on_hand - level.reserved, "delta": delta},
-                fields={"quantity": _("Exceeds available stock.")},
-                code="insufficient_stock",
-            )
+    short = [
+        (key, delta, levels[key])
+        for key, delta in net.items()
+        if not levels[key].allow_negative and levels[key].on_hand + delta < levels[key].reserved
+    ]
+    if short:
+        from donhang.catalog.models import Variant
+
+        skus = dict(
+            Variant.objects.filter(pk__in={k[0] for k, _d, _l in short}).values_list("pk", "sku")
+        )
+        names = dict(
+            Warehouse.objects.filter(pk__in={k[1] for k, _d, _l in short}).values_list("pk", "name")
+        )
+        details = [
+            _("%(sku)s in %(warehouse)s: %(available)s available, change of %(delta)s")
+            % {
+                "sku": skus.get(k[0], k[0]),
+                "warehouse": names.get(k[1], k[1]),
+                "available": lvl.on_hand - lvl.reserved,
+                "delta": d,
+            }
+            for k, d, lvl in short
+        ]
+        raise Conflict(
+            _("Not enough stock: %(details)s.") % {"details": "; ".join(details)},
+            fields={
+                f"quantity.{skus.get(k[0], k[0])}": _("Exceeds available stock.")
+                for k, _d, _l in short
+            }
+            | {"quantity": _("Exceeds available stock.")},
+            code="insufficient_stock",
+        )
     for key, delta in net.items():
         StockLevel.objects.filter(pk=levels[key].pk).update(on_hand=F("on_hand") + delta)
     user, label = actor_user(actor), actor_label(actor)[:150]

@@ -26,9 +26,8 @@ def stocktake_create(
     """A count sheet for every active variant (of the category and its subcategories) with its
     on-hand quantity in the warehouse now, frozen as the expected quantity."""
     require_perm(actor, "inventory.add_stocktake")
-    if Stocktake.objects.filter(
-        warehouse=warehouse, status=Stocktake.Status.COUNTING, category=category
-    ).exists():
+    # One count per warehouse at a time: two overlapping counts would post a variance twice.
+    if Stocktake.objects.filter(warehouse=warehouse, status=Stocktake.Status.COUNTING).exists():
         raise Conflict(
             _("A count of this warehouse is already in progress; finish or cancel it first."),
             fields={"warehouse": _("Count in progress.")},
@@ -103,17 +102,35 @@ def stocktake_count(
 def _read_rows(filename: str, content: bytes) -> list[tuple[int, str, str]]:
     """(row number, code, quantity text) from a scanner export: .xlsx or .csv with a header row
     holding a code column (sku or barcode) and a quantity column (counted/quantity/qty/số lượng)."""
+    unreadable = ValidationFailed(
+        _("This file cannot be read; export it again as .xlsx or as .csv (UTF-8)."),
+        fields={"file": _("Unreadable file.")},
+    )
     if filename.lower().endswith(".xlsx"):
+        import zipfile
+
         from openpyxl import load_workbook
 
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        rows = [
-            ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
-        ]
+        try:
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+            rows = [
+                ["" if c is None else str(c) for c in row]
+                for row in sheet.iter_rows(values_only=True)
+            ]
+        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+            raise unreadable from exc
     else:
         text = content.decode("utf-8-sig", errors="replace")
-        dialect = csv.Sniffer().sniff(text[:2000], delimiters=",;\t") if text.strip() else csv.excel
-        rows = list(csv.reader(io.StringIO(text), dialect))
+        try:
+            dialect = (
+                csv.Sniffer().sniff(text[:2000], delimiters=",;\t") if text.strip() else csv.excel
+            )
+        except csv.Error:
+            dialect = csv.excel
+        try:
+            rows = list(csv.reader(io.StringIO(text), dialect))
+        except csv.Error as exc:
+            raise unreadable from exc
     if not rows:
         return []
     from donhang.core.text import fold
@@ -171,7 +188,10 @@ def stocktake_import(*, stocktake: Stocktake, filename: str, content: bytes, act
             errors[f"row {row}"] = _("“%(code)s” is not on this count sheet.") % {"code": code}
             continue
         try:
-            qty = int(float(qty_text.replace(",", ".")))
+            number = float(qty_text.strip())
+            if not number.is_integer():
+                raise ValueError(qty_text)
+            qty = int(number)
         except ValueError:
             errors[f"row {row}"] = _("“%(qty)s” is not a quantity.") % {"qty": qty_text}
             continue

@@ -176,7 +176,7 @@ def test_import_of_a_file_that_is_not_a_spreadsheet_is_explained(login, english,
     )
     wrong_type = client.post(url, {"file": SimpleUploadedFile("scan.pdf", b"%PDF")})
 
-    assert "could not be read" in broken.content.decode()
+    assert "cannot be read" in broken.content.decode()
     assert "Columns not found." in no_columns.content.decode()
     assert "Upload an .xlsx or .csv file." in wrong_type.content.decode()
 

@@ -198,7 +198,7 @@ def test_sending_more_than_available_shows_why(login, english, hn, hcm):
     response = client.post(reverse("inventory:transfer_send", args=[transfer.code]), follow=True)
 
     assert Transfer.objects.get().status == "draft"
-    assert "Not enough stock: 2 available" in response.content.decode()
+    assert "Not enough stock: AO-1 in Kho Hà Nội: 2 available" in response.content.decode()
 
 
 def test_cancel_a_draft_and_a_cancelled_one_cannot_be_sent(login, english, hn, hcm):
