@@ -11,7 +11,9 @@ from donhang.customers.models import Ward
 from donhang.inventory.models import Warehouse
 from donhang.orders import services as orders
 from donhang.shipping import services
-from emulators.common import FaultyTransport
+from django.utils import timezone
+
+from emulators.common import Clock, FaultyTransport
 from emulators.ghn import GhnEmulator
 from emulators.viettelpost import ViettelPostEmulator
 
@@ -45,7 +47,9 @@ def deliver(db):
 
 @pytest.fixture
 def ghn(deliver):
-    emulator = GhnEmulator(webhook_target=deliver, webhook_secret=SECRET, seed=1)
+    emulator = GhnEmulator(
+        webhook_target=deliver, webhook_secret=SECRET, seed=1, clock=Clock(timezone.now())
+    )
     register_transport(GHN_URL, FaultyTransport(emulator.wsgi_app, emulator.faults))
     yield emulator
     register_transport(GHN_URL, None)
@@ -53,7 +57,9 @@ def ghn(deliver):
 
 @pytest.fixture
 def vtp(deliver):
-    emulator = ViettelPostEmulator(webhook_target=deliver, webhook_secret=SECRET, seed=1)
+    emulator = ViettelPostEmulator(
+        webhook_target=deliver, webhook_secret=SECRET, seed=1, clock=Clock(timezone.now())
+    )
     register_transport(VTP_URL, FaultyTransport(emulator.wsgi_app, emulator.faults))
     yield emulator
     register_transport(VTP_URL, None)

@@ -199,3 +199,57 @@ def _pdftotext(pdf: bytes) -> str:
         return subprocess.run(
             ["pdftotext", f.name, "-"], capture_output=True, text=True, check=True
         ).stdout
+
+
+def test_the_buyer_is_emailed_and_late_shipments_are_flagged(
+    ghn_account, ghn, packed_order, committed, mailoutbox
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    order = packed_order()
+    with committed():
+        shipment = services.shipment_create(order=order, account=ghn_account)
+    shipment.refresh_from_db()
+
+    assert [m.to for m in mailoutbox] == [["ngoc@example.vn"]]
+    assert shipment.tracking_code in mailoutbox[0].body
+    assert shipment not in selectors.shipments_late()
+
+    Shipment.objects.filter(pk=shipment.pk).update(
+        expected_delivery_at=timezone.now() - timedelta(hours=1)
+    )
+    shipment.refresh_from_db()
+    assert shipment.is_late
+    assert list(selectors.shipments_late()) == [shipment]
+
+
+def test_a_failed_delivery_can_be_redelivered_and_the_order_follows(
+    ghn_account, ghn, packed_order, committed, staff
+):
+    order = packed_order()
+    with committed():
+        shipment = services.shipment_create(order=order, account=ghn_account)
+    shipment.refresh_from_db()
+    with committed():
+        for status in ["picking", "picked", "delivering", "delivery_fail"]:
+            ghn.clock.advance(600)  # GHN stamps events to the second; real ones are apart
+            ghn.advance(shipment.tracking_code, status)
+        ghn.pump(flush=True)
+    shipment.refresh_from_db()
+    order.refresh_from_db()
+    assert (shipment.status, order.sub_state) == ("delivery_failed", SubState.DELIVERY_FAILED)
+    assert shipment in selectors.shipments_needing_action()
+
+    with committed():
+        ghn.clock.advance(600)
+        services.shipment_redeliver(shipment=shipment, actor=staff)
+        ghn.clock.advance(600)
+        ghn.advance(shipment.tracking_code, "delivering")
+        ghn.pump(flush=True)
+
+    shipment.refresh_from_db()
+    order.refresh_from_db()
+    assert shipment.status == "delivering"
+    assert (order.status, order.sub_state) == (Status.SHIPPING, SubState.NONE)
