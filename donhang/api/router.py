@@ -63,6 +63,7 @@ def _register_routers() -> None:
     from donhang.orders.api import router as orders_router
     from donhang.orders.api import stock_router
     from donhang.purchasing.api import router as purchasing_router
+    from donhang.shipping.api import router as shipping_router
 
     api.add_router("/", accounts_router)
     api.add_router("/", catalog_router)
@@ -71,6 +72,7 @@ def _register_routers() -> None:
     api.add_router("/", orders_router)
     api.add_router("/", stock_router)
     api.add_router("/", purchasing_router)
+    api.add_router("/", shipping_router)
 
 
 _register_routers()

@@ -115,8 +115,18 @@ def order_list(request):
             "newer_url": _query(request.GET, before=page.prev_cursor) if page.prev_cursor else None,
             "older_url": _query(request.GET, after=page.next_cursor) if page.next_cursor else None,
             "next_query": request.GET.urlencode(),
+            "carrier_accounts": _bulk_carriers(request),
         },
     )
+
+
+def _bulk_carriers(request) -> list:
+    """Active carrier accounts for "Create shipments with …" (donhang.shipping)."""
+    if not request.user.has_perm("shipping.add_shipment"):
+        return []
+    from donhang.shipping.selectors import carrier_account_list
+
+    return list(carrier_account_list(active_only=True))
 
 
 BULK_ACTIONS = {
@@ -169,13 +179,15 @@ def order_bulk(request):
 
 @dataclass
 class Step:
-    action: str  # the URL name after "orders:"
+    action: str  # the URL name after `namespace:`
     label: str
     style: str = "primary"
     perm: str = ""
     needs_reason: bool = False
     url: str = ""
     allowed: bool = True
+    namespace: str = "orders"
+    method: str = "post"  # "get": a link to a page (the shipment screen)
 
 
 @dataclass
@@ -186,8 +198,11 @@ class Guide:
     warnings: list[str] = field(default_factory=list)
 
 
-def _guide(order: Order, lines, available: dict[int, int]) -> Guide:
-    """The next step for the order's state, and what stops it (the service's own rules)."""
+def _guide(order: Order, lines, available: dict[int, int], shipping: dict | None = None) -> Guide:
+    """The next step for the order's state, and what stops it (the service's own rules).
+
+    With a carrier set up, packing and ready-to-ship orders are sent with "Create shipment";
+    marking packed and handing over by hand stay as secondary steps."""
     short = [ln for ln in lines if ln.reserved_quantity < ln.quantity]
     short_text = [
         _("%(sku)s is short of %(short)s (only %(available)s more available).")
@@ -230,6 +245,28 @@ def _guide(order: Order, lines, available: dict[int, int]) -> Guide:
                     True,
                 )
             ]
+    if (
+        shipping
+        and shipping["has_carriers"]
+        and not shipping["has_open"]
+        and order.status == Status.PROCESSING
+        and order.sub_state in (SubState.PACKING, SubState.READY_TO_SHIP)
+    ):
+        manual = guide.main
+        manual.style = "outline-secondary"
+        guide.main = Step(
+            "shipment_create",
+            _("Create shipment"),
+            perm="shipping.add_shipment",
+            namespace="shipping",
+            method="get",
+        )
+        guide.secondary = [manual, *guide.secondary]
+        guide.blockers = (
+            []
+            if order.shipping_ward_id
+            else [_("The order needs a delivery address (ward) before a carrier can take it.")]
+        )
     return guide
 
 
@@ -264,10 +301,11 @@ def order_detail(request, code):
     for event in events:
         event.from_label = _status_label(event.from_status, event.from_sub_state)
         event.to_label = _status_label(event.to_status, event.to_sub_state)
-    guide = _guide(order, lines, detail.available)
+    shipping = _shipping_panel(request, order)
+    guide = _guide(order, lines, detail.available, shipping)
     for step in [guide.main, *guide.secondary]:
         if step is not None:
-            step.url = reverse("orders:" + step.action, args=[order.code])
+            step.url = reverse(f"{step.namespace}:{step.action}", args=[order.code])
             step.allowed = request.user.has_perm(step.perm)
     return render(
         request,
@@ -279,12 +317,34 @@ def order_detail(request, code):
             "guide": guide,
             "phone_display": display_phone(order.customer_phone),
             "customer_url": _customer_url(order),
+            "shipping": shipping,
             "can_cancel": order.status in OPEN_STATUSES,
             "can_edit_lines": order.status in OPEN_STATUSES,
             "can_note": request.user.has_perm("orders.change_order")
             or request.user.has_perm("orders.fulfil_order"),
         },
     )
+
+
+def _shipping_panel(request, order: Order) -> dict | None:
+    """The order's shipments card (donhang.shipping), for those who may see shipments."""
+    if not request.user.has_perm("shipping.view_shipment"):
+        return None
+    from donhang.shipping.selectors import order_shipping_panel
+
+    panel = order_shipping_panel(order)
+    panel["back"] = reverse("orders:order_detail", args=[order.code]) + "#shipments"
+    can_create = (
+        panel["has_carriers"]
+        and not panel["has_open"]
+        and order.status == Status.PROCESSING
+        and order.sub_state in (SubState.PACKING, SubState.READY_TO_SHIP)
+        and request.user.has_perm("shipping.add_shipment")
+    )
+    panel["create_url"] = (
+        reverse("shipping:shipment_create", args=[order.code]) if can_create else ""
+    )
+    return panel
 
 
 def _order_or_404(code: str) -> Order:

@@ -58,3 +58,166 @@ def shipments_for_order(order) -> list[Shipment]:
     return list(
         order.shipments.select_related("account").prefetch_related("events").order_by("-id")
     )
+
+
+# --- pages and API --------------------------------------------------------------------------
+
+TRACKING_URLS = {
+    "ghn": "https://donhang.ghn.vn/?order_code={code}",
+    "viettelpost": "https://viettelpost.com.vn/tra-cuu-hanh-trinh-don/?peopleTracking=sender&orderNumber={code}",
+}
+
+
+def shipment_tracking_url(shipment: Shipment) -> str:
+    """The carrier's public tracking page for a shipment (empty before it has a number)."""
+    if not shipment.tracking_code:
+        return ""
+    template = TRACKING_URLS.get(shipment.account.provider, "")
+    return template.format(code=shipment.tracking_code) if template else ""
+
+
+def shipment_list(
+    *,
+    account_id: int | None = None,
+    status: str = "",
+    late: bool = False,
+    needs_action: bool = False,
+    q: str = "",
+) -> QuerySet[Shipment]:
+    """Shipments for the list page and the API, newest first, filtered."""
+    if late:
+        shipments = shipments_late()
+    elif needs_action:
+        shipments = shipments_needing_action()
+    else:
+        shipments = Shipment.objects.select_related("order", "account").order_by("-id")
+    if account_id:
+        shipments = shipments.filter(account_id=account_id)
+    if status:
+        shipments = shipments.filter(status=status)
+    q = (q or "").strip()
+    if q:
+        shipments = shipments.filter(
+            Q(tracking_code__iexact=q) | Q(order__code__iexact=q) | Q(reference__iexact=q)
+        )
+    return shipments
+
+
+def shipment_get(*, pk: int) -> Shipment | None:
+    return (
+        Shipment.objects.select_related("order", "account", "created_by")
+        .prefetch_related("events")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def shipment_integration_calls(shipment: Shipment, *, limit: int = 100) -> list:
+    """The carrier calls made for this shipment (create attempts, cancel, label…), newest first."""
+    from donhang.core.models import IntegrationCall
+
+    return list(IntegrationCall.objects.filter(reference=shipment.reference)[:limit])
+
+
+def shipments_by_ids(ids: list[int]) -> list[Shipment]:
+    """Shipments in the order of `ids` (the bulk progress page)."""
+    found = Shipment.objects.select_related("order", "account").in_bulk(ids)
+    return [found[i] for i in ids if i in found]
+
+
+def shipments_for_labels(ids: list[int]) -> list[Shipment]:
+    """Everything a printed label needs, in a bounded number of queries, in the order of `ids`."""
+    found = (
+        Shipment.objects.select_related(
+            "order__shipping_ward__province",
+            "account__pickup_warehouse__ward__province",
+        )
+        .prefetch_related("order__lines")
+        .in_bulk(ids)
+    )
+    return [found[i] for i in ids if i in found]
+
+
+def shipments_for_order_codes(codes: list[str]) -> list[Shipment]:
+    """The latest active shipment of each order (bulk label printing from the order list)."""
+    latest: dict[int, Shipment] = {}
+    for shipment in (
+        Shipment.objects.filter(order__code__in=codes)
+        .exclude(status=ShipmentStatus.CANCELLED.value)
+        .order_by("order_id", "-id")
+        .only("id", "order_id")
+    ):
+        latest.setdefault(shipment.order_id, shipment)
+    return shipments_for_labels([s.pk for s in latest.values()])
+
+
+def carrier_account_list(*, active_only: bool = False) -> QuerySet[CarrierAccount]:
+    accounts = CarrierAccount.objects.select_related("pickup_warehouse")
+    return accounts.filter(is_active=True) if active_only else accounts
+
+
+def carrier_account_get(*, pk: int) -> CarrierAccount | None:
+    return CarrierAccount.objects.select_related("pickup_warehouse").filter(pk=pk).first()
+
+
+def cod_payout_list() -> QuerySet:
+    from donhang.shipping.models import CodPayout
+
+    return (
+        CodPayout.objects.select_related("account", "created_by")
+        .annotate(
+            line_count=Count("lines"),
+            cod_total=Sum("lines__cod_amount"),
+            fee_total=Sum("lines__fee"),
+            problem_count=Count("lines", filter=~Q(lines__problem="")),
+        )
+        .order_by("-paid_at", "-id")
+    )
+
+
+def cod_payout_get(*, pk: int):
+    from donhang.shipping.models import CodPayout
+
+    return (
+        CodPayout.objects.select_related("account", "created_by")
+        .prefetch_related("lines__shipment__order")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def shipment_send_state(shipment: Shipment) -> str:
+    """Where sending to the carrier stands: "created" (it has answered), "sending" (tasks still
+    trying) or "failed" (it refused, or every attempt failed: retry by hand)."""
+    from donhang.shipping.services import MAX_ATTEMPTS
+
+    if shipment.tracking_code or shipment.status != ShipmentStatus.PENDING.value:
+        return "created"
+    if shipment.last_error and shipment.attempts >= MAX_ATTEMPTS:
+        return "failed"
+    return "sending"
+
+
+def shipment_can_cancel(shipment: Shipment) -> bool:
+    status = shipment.status_enum
+    return not status.is_terminal and not status.carrier_has_parcel
+
+
+def order_shipping_panel(order) -> dict:
+    """The order page's shipping card: its shipments (newest first, with events), whether a
+    carrier is set up, and whether a new shipment may be created now."""
+    shipments = shipments_for_order(order)
+    for shipment in shipments:
+        shipment.tracking_url = shipment_tracking_url(shipment)
+        shipment.state = shipment_send_state(shipment)
+        shipment.can_cancel = shipment_can_cancel(shipment)
+    has_open = any(
+        s.status not in (ShipmentStatus.CANCELLED.value, ShipmentStatus.RETURNED.value)
+        and s.state != "failed"
+        for s in shipments
+    )
+    return {
+        "shipments": shipments,
+        "has_carriers": CarrierAccount.objects.filter(is_active=True).exists(),
+        "has_open": has_open,
+    }

@@ -3,6 +3,7 @@ their webhooks come back through our real webhook view."""
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from donhang.accounts.services import user_create
 from donhang.catalog import services as catalog
@@ -11,8 +12,6 @@ from donhang.customers.models import Ward
 from donhang.inventory.models import Warehouse
 from donhang.orders import services as orders
 from donhang.shipping import services
-from django.utils import timezone
-
 from emulators.common import Clock, FaultyTransport
 from emulators.ghn import GhnEmulator
 from emulators.viettelpost import ViettelPostEmulator

@@ -1,0 +1,413 @@
+"""Shipping REST API: quotes, shipments, COD outstanding and payouts.
+
+Money is integer VND. Creating a shipment answers 202: it is saved at once and sent to the
+carrier in the background; poll `GET /shipments/{id}` until `tracking_code` is set (or
+`send_state` is "failed", with `last_error`). Errors: 401 without a valid key, 403 when the
+role may not do it, 404 unknown order / shipment, 409 the order or shipment is not in a state
+that allows it (or the carrier refused a cancel), 422 invalid input (with `fields`).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
+
+from donhang.core.errors import NotFound, ValidationFailed
+from donhang.orders.selectors import order_list_by_codes
+from donhang.shipping import selectors, services
+from donhang.shipping.models import STATUS_CHOICES, CarrierAccount, Shipment
+
+router = Router(tags=["shipping"])
+
+STATUS_VALUES = [value for value, _label in STATUS_CHOICES]
+
+
+# --- schemas ---------------------------------------------------------------------------------
+
+
+class QuoteOut(Schema):
+    service_code: str
+    service_name: str
+    fee: int
+    expected_delivery_at: datetime | None
+
+
+class CarrierQuotesOut(Schema):
+    carrier_account_id: int
+    carrier: str = Field(description="ghn or viettelpost")
+    name: str
+    quotes: list[QuoteOut]
+    error: str = Field(description="Why this carrier gave no quote; empty when it did")
+
+
+class DraftOut(Schema):
+    cod_amount: int = Field(description="Goods + shipping when the buyer pays; 0 when prepaid")
+    weight_g: int
+    length_cm: int
+    width_cm: int
+    height_cm: int
+    fee_payer: str
+
+
+class QuotesOut(Schema):
+    order: str
+    draft: DraftOut
+    carriers: list[CarrierQuotesOut]
+
+
+class ShipmentIn(Schema):
+    carrier_account_id: int
+    service_code: str = Field("", description="From the quotes; empty: the carrier's default")
+    cod_amount: int | None = Field(None, ge=0, description="Default: the order's COD")
+    weight_g: int | None = Field(None, gt=0, description="Default: from the variants")
+    length_cm: int | None = Field(None, gt=0)
+    width_cm: int | None = Field(None, gt=0)
+    height_cm: int | None = Field(None, gt=0)
+    fee_payer: str | None = Field(None, description="buyer or seller; default: the order's")
+    inspection: str = Field("view", description="none, view (may look) or try (may try on)")
+    note: str = Field("", max_length=255)
+
+
+class EventOut(Schema):
+    at: datetime
+    status: str
+    carrier_status: str
+    description: str
+    source: str
+
+
+class ShipmentOut(Schema):
+    id: int
+    order: str
+    carrier_account_id: int
+    carrier: str
+    reference: str
+    tracking_code: str
+    tracking_url: str
+    service_code: str
+    status: str
+    send_state: str = Field(description="created, sending or failed (retry needed)")
+    carrier_status: str
+    cod_amount: int
+    goods_value: int
+    fee: int
+    fee_charged: int | None
+    fee_payer: str
+    inspection: str
+    weight_g: int
+    length_cm: int
+    width_cm: int
+    height_cm: int
+    note: str
+    last_error: str
+    expected_delivery_at: datetime | None
+    is_late: bool
+    cod_paid_amount: int | None
+    cod_paid_at: datetime | None
+    created_at: datetime
+    events: list[EventOut] = []
+
+
+class ShipmentPage(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[ShipmentOut]
+
+
+class OutstandingOut(Schema):
+    carrier_account_id: int
+    carrier: str
+    name: str
+    shipments: int
+    amount: int
+
+
+class OutstandingPage(Schema):
+    total: int
+    carriers: list[OutstandingOut]
+
+
+class PayoutLineIn(Schema):
+    tracking_code: str = Field(..., min_length=1, max_length=40)
+    cod_amount: int = Field(..., ge=0)
+    fee: int = Field(0, ge=0)
+
+
+class PayoutIn(Schema):
+    carrier_account_id: int
+    paid_at: date
+    reference: str = Field("", max_length=60)
+    lines: list[PayoutLineIn]
+
+
+class PayoutLineOut(Schema):
+    tracking_code: str
+    shipment_id: int | None
+    order: str | None
+    cod_amount: int
+    fee: int
+    cod_difference: int
+    fee_difference: int
+    problem: str
+
+
+class PayoutOut(Schema):
+    id: int
+    carrier_account_id: int
+    paid_at: date
+    reference: str
+    lines: list[PayoutLineOut]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _order(code: str):
+    orders = order_list_by_codes(codes=[code.strip().upper()])
+    if not orders:
+        raise NotFound(_("There is no order %(code)s.") % {"code": code}, fields={"code": code})
+    return orders[0]
+
+
+def _account(account_id: int) -> CarrierAccount:
+    account = selectors.carrier_account_get(pk=account_id)
+    if account is None:
+        raise ValidationFailed(
+            _("There is no such carrier account."),
+            fields={"carrier_account_id": _("Unknown carrier account.")},
+        )
+    return account
+
+
+def _shipment(shipment_id: int) -> Shipment:
+    shipment = selectors.shipment_get(pk=shipment_id)
+    if shipment is None:
+        raise NotFound(_("There is no such shipment."))
+    return shipment
+
+
+def _shipment_out(shipment: Shipment, *, with_events: bool = True) -> dict:
+    return {
+        "id": shipment.pk,
+        "order": shipment.order.code,
+        "carrier_account_id": shipment.account_id,
+        "carrier": shipment.account.provider,
+        "reference": shipment.reference,
+        "tracking_code": shipment.tracking_code,
+        "tracking_url": selectors.shipment_tracking_url(shipment),
+        "service_code": shipment.service_code,
+        "status": shipment.status,
+        "send_state": selectors.shipment_send_state(shipment),
+        "carrier_status": shipment.carrier_status,
+        "cod_amount": shipment.cod_amount,
+        "goods_value": shipment.goods_value,
+        "fee": shipment.fee,
+        "fee_charged": shipment.fee_charged,
+        "fee_payer": shipment.fee_payer,
+        "inspection": shipment.inspection,
+        "weight_g": shipment.weight_g,
+        "length_cm": shipment.length_cm,
+        "width_cm": shipment.width_cm,
+        "height_cm": shipment.height_cm,
+        "note": shipment.note,
+        "last_error": shipment.last_error,
+        "expected_delivery_at": shipment.expected_delivery_at,
+        "is_late": shipment.is_late,
+        "cod_paid_amount": shipment.cod_paid_amount,
+        "cod_paid_at": shipment.cod_paid_at,
+        "created_at": shipment.created_at,
+        "events": [
+            {
+                "at": e.at,
+                "status": e.status,
+                "carrier_status": e.carrier_status,
+                "description": e.description,
+                "source": e.source,
+            }
+            for e in shipment.events.all()
+            if e.applied
+        ]
+        if with_events
+        else [],
+    }
+
+
+# --- quotes and shipments --------------------------------------------------------------------
+
+
+@router.get(
+    "/orders/{code}/shipping-quotes",
+    response=QuotesOut,
+    summary="Quotes from every active carrier for an order",
+)
+def shipping_quotes(request, code: str):
+    """Asks each active carrier account now (a carrier that fails says why in `error`).
+    The draft holds the defaults `POST /orders/{code}/shipments` uses."""
+    request.principal.require("shipping.add_shipment")
+    order = _order(code)
+    draft = services.shipment_draft(order)
+    return {
+        "order": order.code,
+        "draft": {
+            "cod_amount": draft.cod_amount,
+            "weight_g": draft.weight_g,
+            "length_cm": draft.length_cm,
+            "width_cm": draft.width_cm,
+            "height_cm": draft.height_cm,
+            "fee_payer": draft.fee_payer,
+        },
+        "carriers": [
+            {
+                "carrier_account_id": cq.account.pk,
+                "carrier": cq.account.provider,
+                "name": cq.account.name,
+                "error": cq.error,
+                "quotes": [
+                    {
+                        "service_code": q.service_code,
+                        "service_name": q.service_name,
+                        "fee": q.fee,
+                        "expected_delivery_at": q.expected_delivery_at,
+                    }
+                    for q in cq.quotes
+                ],
+            }
+            for cq in services.shipment_quotes(order=order, draft=draft)
+        ],
+    }
+
+
+@router.post(
+    "/orders/{code}/shipments",
+    response={202: ShipmentOut},
+    summary="Send an order to a carrier (answered before the carrier does)",
+)
+def create_shipment(request, code: str, payload: ShipmentIn):
+    order = _order(code)
+    values = payload.dict()
+    account = _account(values.pop("carrier_account_id"))
+    shipment = services.shipment_create(
+        order=order, account=account, actor=request.principal, **values
+    )
+    return Status(202, _shipment_out(selectors.shipment_get(pk=shipment.pk)))
+
+
+@router.get("/shipments", response=ShipmentPage, summary="List shipments")
+def list_shipments(
+    request,
+    carrier_account_id: int | None = None,
+    status: str = Query("", description="One of our statuses, e.g. delivering, delivery_failed"),
+    late: bool = Query(False, description="Only those past the expected delivery"),
+    needs_action: bool = Query(
+        False, description="Failed deliveries and shipments the carrier refused"
+    ),
+    order: str = Query("", description="An order code, tracking number or our reference"),
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0),
+):
+    """Newest first (late: oldest expected delivery first); events are left out."""
+    request.principal.require("shipping.view_shipment")
+    if status and status not in STATUS_VALUES:
+        raise ValidationFailed(_("Unknown status."), fields={"status": ", ".join(STATUS_VALUES)})
+    shipments = selectors.shipment_list(
+        account_id=carrier_account_id,
+        status=status,
+        late=late,
+        needs_action=needs_action,
+        q=order,
+    )
+    return {
+        "count": shipments.count(),
+        "limit": limit,
+        "offset": offset,
+        "items": [_shipment_out(s, with_events=False) for s in shipments[offset : offset + limit]],
+    }
+
+
+@router.get("/shipments/{shipment_id}", response=ShipmentOut, summary="One shipment with events")
+def get_shipment(request, shipment_id: int):
+    request.principal.require("shipping.view_shipment")
+    return _shipment_out(_shipment(shipment_id))
+
+
+@router.post(
+    "/shipments/{shipment_id}/cancel",
+    response=ShipmentOut,
+    summary="Cancel a shipment before the carrier picks it up",
+)
+def cancel_shipment(request, shipment_id: int):
+    shipment = services.shipment_cancel(shipment=_shipment(shipment_id), actor=request.principal)
+    return _shipment_out(selectors.shipment_get(pk=shipment.pk))
+
+
+# --- COD -------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/cod/outstanding",
+    response=OutstandingPage,
+    summary="COD the carriers still owe: delivered, not paid out",
+)
+def cod_outstanding(request):
+    request.principal.require("shipping.view_codpayout")
+    rows = selectors.cod_outstanding()
+    return {
+        "total": sum(r["amount"] for r in rows),
+        "carriers": [
+            {
+                "carrier_account_id": r["account"].pk,
+                "carrier": r["account"].provider,
+                "name": r["account"].name,
+                "shipments": r["shipments"],
+                "amount": r["amount"],
+            }
+            for r in rows
+        ],
+    }
+
+
+@router.post(
+    "/cod/payouts",
+    response={201: PayoutOut},
+    summary="Record a carrier's COD payout and match it to shipments",
+)
+def record_payout(request, payload: PayoutIn):
+    """Lines are matched by tracking number; differences in COD and fee and unknown tracking
+    numbers are flagged in `problem`. Delivered COD orders that are now paid become completed.
+    A statement reference already recorded for the carrier answers 409."""
+    payout = services.cod_payout_record(
+        account=_account(payload.carrier_account_id),
+        paid_at=payload.paid_at,
+        reference=payload.reference,
+        lines=[
+            services.PayoutLineInput(ln.tracking_code, ln.cod_amount, ln.fee)
+            for ln in payload.lines
+        ],
+        actor=request.principal,
+    )
+    payout = selectors.cod_payout_get(pk=payout.pk)
+    return Status(
+        201,
+        {
+            "id": payout.pk,
+            "carrier_account_id": payout.account_id,
+            "paid_at": payout.paid_at,
+            "reference": payout.reference,
+            "lines": [
+                {
+                    "tracking_code": ln.tracking_code,
+                    "shipment_id": ln.shipment_id,
+                    "order": ln.shipment.order.code if ln.shipment else None,
+                    "cod_amount": ln.cod_amount,
+                    "fee": ln.fee,
+                    "cod_difference": ln.cod_difference,
+                    "fee_difference": ln.fee_difference,
+                    "problem": ln.problem,
+                }
+                for ln in payout.lines.all()
+            ],
+        },
+    )
