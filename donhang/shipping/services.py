@@ -392,6 +392,7 @@ def shipment_create(
         account=account,
         reference=f"{order.code}-{sequence}",
         service_code=service_code,
+        service_name=adapter_for(account).service_label(service_code)[:100],
         fee_payer=fee_payer or draft.fee_payer,
         inspection=inspection,
         note=note[:255],

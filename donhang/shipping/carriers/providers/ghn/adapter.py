@@ -130,6 +130,9 @@ class GhnAdapter:
             ],
         }
 
+    def service_label(self, service_code: str) -> str:
+        return SERVICE_TYPES.get(str(service_code or "2"), str(service_code))
+
     # --- operations ------------------------------------------------------------------------
 
     def quote(self, request: ShipmentRequest) -> list[Quote]:

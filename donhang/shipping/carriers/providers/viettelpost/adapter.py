@@ -51,6 +51,15 @@ def _status_map(code: int) -> ShipmentStatus:
     raise PermanentError(f"unknown Viettel Post status {code}", code="unknown_status")
 
 
+# Names of Viettel Post's usual services (quotes carry the carrier's own wording too).
+SERVICE_NAMES = {
+    "VCN": "VTP Chuyển phát nhanh",
+    "VTK": "VTP Tiết kiệm",
+    "VHT": "VTP Hỏa tốc",
+    "PHS": "VTP Nội vùng",
+    "PTN": "VTP Nội tỉnh",
+}
+
 INSPECTION_NOTE = {
     "none": "Không cho xem hàng",
     "view": "Cho xem hàng, không cho thử",
@@ -90,6 +99,10 @@ class ViettelPostAdapter:
         )
         self.webhook_secret = webhook_secret
         self.options = options
+
+    def service_label(self, service_code: str) -> str:
+        code = service_code or self.options.get("default_service", "VCN")
+        return SERVICE_NAMES.get(code, code)
 
     def map_status(self, carrier_status: str) -> ShipmentStatus:
         try:
