@@ -58,3 +58,33 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def hoan_kiem(db):
+    """A real ward (Phường Hoàn Kiếm, Hà Nội) of the 2025 units."""
+    from donhang.customers.models import Ward
+
+    return Ward.objects.select_related("province").get(name="Phường Hoàn Kiếm")
+
+
+@pytest.fixture
+def place_order(db, hoan_kiem):
+    """Take an order through the orders service with a valid Hà Nội address:
+    place_order(("SKU", qty), …, phone=…, channel=…, any order_create keyword)."""
+    from donhang.orders import services as orders
+    from donhang.orders.models import Channel
+
+    def place(*lines, phone="0912345678", channel=Channel.MANUAL_PHONE, **kwargs):
+        return orders.order_create(
+            channel=channel,
+            customer=orders.CustomerInput(
+                name=kwargs.pop("name", "Nguyễn Văn An"),
+                phone=phone,
+                address=orders.AddressInput(line="12 Hàng Bạc", ward=hoan_kiem.code),
+            ),
+            lines=[orders.LineInput(sku=sku, quantity=qty) for sku, qty in lines],
+            **kwargs,
+        )
+
+    return place

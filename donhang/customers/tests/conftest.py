@@ -3,10 +3,7 @@ from django.test import Client
 
 from donhang.accounts.services import api_key_create, user_create
 from donhang.catalog import services as catalog
-from donhang.customers.models import Ward
 from donhang.inventory.models import Warehouse
-from donhang.orders import services as orders
-from donhang.orders.models import Channel
 
 PASSWORD = "a-long-pass-123"
 
@@ -30,30 +27,6 @@ def make_variant(db, warehouse):
         return product.variants.get()
 
     return make
-
-
-@pytest.fixture
-def hoan_kiem(db):
-    return Ward.objects.select_related("province").get(name="Phường Hoàn Kiếm")
-
-
-@pytest.fixture
-def place_order(db, hoan_kiem):
-    """Take an order through the service with a valid Hà Nội address."""
-
-    def place(*lines, phone="0912345678", channel=Channel.MANUAL_PHONE, **kwargs):
-        return orders.order_create(
-            channel=channel,
-            customer=orders.CustomerInput(
-                name=kwargs.pop("name", "Nguyễn Văn An"),
-                phone=phone,
-                address=orders.AddressInput(line="12 Hàng Bạc", ward=hoan_kiem.code),
-            ),
-            lines=[orders.LineInput(sku=sku, quantity=qty) for sku, qty in lines],
-            **kwargs,
-        )
-
-    return place
 
 
 @pytest.fixture

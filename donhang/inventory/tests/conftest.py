@@ -60,34 +60,6 @@ def api_as(db):
 
 
 @pytest.fixture
-def hoan_kiem(db):
-    from donhang.customers.models import Ward
-
-    return Ward.objects.select_related("province").get(name="Phường Hoàn Kiếm")
-
-
-@pytest.fixture
-def place_order(db, hoan_kiem):
-    """Take an order through the orders service with a valid Hà Nội address."""
-    from donhang.orders import services as orders
-    from donhang.orders.models import Channel
-
-    def place(*lines, phone="0912345678", channel=Channel.MANUAL_PHONE, **kwargs):
-        return orders.order_create(
-            channel=channel,
-            customer=orders.CustomerInput(
-                name=kwargs.pop("name", "Nguyễn Văn An"),
-                phone=phone,
-                address=orders.AddressInput(line="12 Hàng Bạc", ward=hoan_kiem.code),
-            ),
-            lines=[orders.LineInput(sku=sku, quantity=qty) for sku, qty in lines],
-            **kwargs,
-        )
-
-    return place
-
-
-@pytest.fixture
 def english(client):
     client.cookies["donhang_language"] = "en"
     return client
