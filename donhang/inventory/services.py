@@ -21,6 +21,10 @@ from donhang.core.phone import normalize_phone
 from donhang.customers.selectors import address_units_resolve
 from donhang.inventory.models import StockLevel, StockMovement, Warehouse
 
+# The most units one line of a document may carry: a typo of a few extra digits is a message
+# naming the field, not a database overflow (quantities are 32-bit columns).
+MAX_QUANTITY = 1_000_000
+
 
 @dataclass(frozen=True)
 class MovementLine:

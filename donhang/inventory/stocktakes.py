@@ -16,7 +16,7 @@ from donhang.core.audit import actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
 from donhang.inventory.models import StockLevel, StockMovement, Stocktake, StocktakeLine, Warehouse
-from donhang.inventory.services import MovementLine, stock_movements_post
+from donhang.inventory.services import MAX_QUANTITY, MovementLine, stock_movements_post
 
 
 @transaction.atomic
@@ -27,6 +27,8 @@ def stocktake_create(
     on-hand quantity in the warehouse now, frozen as the expected quantity."""
     require_perm(actor, "inventory.add_stocktake")
     # One count per warehouse at a time: two overlapping counts would post a variance twice.
+    # The warehouse row is locked so that two people starting at once cannot both pass the check.
+    Warehouse.objects.select_for_update().filter(pk=warehouse.pk).first()
     if Stocktake.objects.filter(warehouse=warehouse, status=Stocktake.Status.COUNTING).exists():
         raise Conflict(
             _("A count of this warehouse is already in progress; finish or cancel it first."),
@@ -91,6 +93,8 @@ def stocktake_count(
             errors[f"counts.{line_id}"] = _("Not a line of this stocktake.")
         elif counted is not None and counted < 0:
             errors[f"counts.{line_id}"] = _("Enter 0 or more.")
+        elif counted is not None and counted > MAX_QUANTITY:
+            errors[f"counts.{line_id}"] = _("Enter at most %(max)s.") % {"max": MAX_QUANTITY}
         else:
             lines[line_id].counted = counted
     if errors:
@@ -199,6 +203,8 @@ def stocktake_import(*, stocktake: Stocktake, filename: str, content: bytes, act
             errors[f"row {row}"] = _("Enter 0 or more.")
             continue
         totals[line.pk] = totals.get(line.pk, 0) + qty
+        if totals[line.pk] > MAX_QUANTITY:
+            errors[f"row {row}"] = _("Enter at most %(max)s.") % {"max": MAX_QUANTITY}
     if errors:
         raise ValidationFailed(
             _("Some rows of the file are not valid; nothing was imported."), fields=errors

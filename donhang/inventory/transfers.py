@@ -16,7 +16,7 @@ from donhang.core.audit import actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
 from donhang.inventory.models import StockMovement, Transfer, TransferLine, Warehouse
-from donhang.inventory.services import MovementLine, stock_movements_post
+from donhang.inventory.services import MAX_QUANTITY, MovementLine, stock_movements_post
 
 
 @dataclass
@@ -44,6 +44,8 @@ def _resolve(lines: list[TransferLineInput]) -> list[tuple[Variant, int]]:
             }
         elif not ln.quantity or ln.quantity < 1:
             errors[f"lines.{i}.quantity"] = _("Quantity must be at least 1.")
+        elif ln.quantity > MAX_QUANTITY:
+            errors[f"lines.{i}.quantity"] = _("Enter at most %(max)s.") % {"max": MAX_QUANTITY}
         else:
             merged[variant.pk] = (variant, merged.get(variant.pk, (variant, 0))[1] + ln.quantity)
     if errors:
@@ -151,6 +153,8 @@ def transfer_receive(
         qty = received.get(ln.pk, ln.quantity)
         if qty is None or qty < 0:
             errors[f"received.{ln.pk}"] = _("Enter 0 or more.")
+        elif qty > MAX_QUANTITY:
+            errors[f"received.{ln.pk}"] = _("Enter at most %(max)s.") % {"max": MAX_QUANTITY}
         ln.received_quantity = qty
     if errors:
         raise ValidationFailed(_("Some quantities are not valid."), fields=errors)

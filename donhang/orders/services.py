@@ -24,6 +24,7 @@ from donhang.customers.models import Province, Ward
 from donhang.customers.selectors import province_find, ward_find
 from donhang.customers.services import customer_find_or_create
 from donhang.inventory import reservations
+from donhang.inventory.services import MAX_QUANTITY
 from donhang.orders.models import (
     OPEN_STATUSES,
     AllocationStrategy,
@@ -39,6 +40,10 @@ from donhang.orders.models import (
 )
 
 MARKETPLACE_CHANNELS = {Channel.SHOPEE, Channel.LAZADA, Channel.TIKTOK_SHOP}
+
+# Upper bounds of what a person or a client may send, so that an absurd number is a message
+# naming the field rather than a database overflow (quantities are 32-bit, money 64-bit).
+MAX_AMOUNT = 1_000_000_000_000  # VND: a unit price, a line amount or a shipping fee
 
 # Which status may follow which. Sub-states move within processing/shipping.
 TRANSITIONS: dict[str, set[str]] = {
@@ -103,9 +108,17 @@ def _resolve_lines(lines: list[LineInput]) -> list[tuple[LineInput, Variant]]:
             }
         if ln.quantity is None or ln.quantity < 1:
             errors[f"lines.{i}.quantity"] = _("Quantity must be at least 1.")
+        elif ln.quantity > MAX_QUANTITY:
+            errors[f"lines.{i}.quantity"] = _("Quantity cannot exceed %(max)s.") % {
+                "max": MAX_QUANTITY
+            }
         price = variant.sale_price if ln.unit_price is None else ln.unit_price
         if price < 0:
             errors[f"lines.{i}.unit_price"] = _("The price cannot be negative.")
+        elif price > MAX_AMOUNT or (
+            ln.quantity and 0 < ln.quantity <= MAX_QUANTITY and ln.quantity * price > MAX_AMOUNT
+        ):
+            errors[f"lines.{i}.unit_price"] = _("The line amount is too large.")
         if ln.discount < 0:
             errors[f"lines.{i}.discount"] = _("The discount cannot be negative.")
         elif ln.quantity and ln.quantity > 0 and price >= 0 and ln.discount > ln.quantity * price:
@@ -189,6 +202,29 @@ def _require_transition(order: Order, to_status: str) -> None:
             % {"from": Status(order.status).label, "to": Status(to_status).label},
             fields={"status": _("Not allowed from the current status.")},
             code="transition_not_allowed",
+        )
+
+
+# Shipment statuses (donhang.shipping's ShipmentStatus values) after which the carrier no longer
+# holds or collects anything for the order. Read through the reverse relation: shipping builds on
+# orders, not the other way round.
+_SHIPMENT_CLOSED = ("cancelled", "returned")
+_SHIPMENT_ATTEMPTS_MAX = 5  # donhang.shipping.services.MAX_ATTEMPTS: a sending that gave up
+
+
+def _refuse_with_open_shipment(order: Order, *, message: str) -> None:
+    """A shipment at (or on its way to) the carrier: the parcel may be picked up and its COD
+    collected whatever we change here, so cancelling or editing must wait for its cancellation."""
+    open_shipments = (
+        order.shipments.exclude(status__in=_SHIPMENT_CLOSED)
+        .exclude(status="pending", last_error__gt="", attempts__gte=_SHIPMENT_ATTEMPTS_MAX)
+        .exists()
+    )
+    if open_shipments:
+        raise Conflict(
+            message,
+            fields={"status": _("Cancel the shipment first.")},
+            code="shipment_open",
         )
 
 
@@ -374,6 +410,8 @@ def order_create(
         errors["shipping_fee_payer"] = _("Choose buyer or seller.")
     if shipping_fee is None or shipping_fee < 0:
         errors["shipping_fee"] = _("The shipping fee cannot be negative.")
+    elif shipping_fee > MAX_AMOUNT:
+        errors["shipping_fee"] = _("The shipping fee is too large.")
     name = (customer.name or "").strip()
     if not name:
         errors["customer.name"] = _("Enter the customer's name.")
@@ -623,6 +661,12 @@ def order_cancel(*, order: Order, reason: str = "", actor=None) -> Order:
     """new/processing → cancelled: its reserved stock goes to the oldest waiting orders."""
     order = _lock(order)
     _require_transition(order, Status.CANCELLED)
+    _refuse_with_open_shipment(
+        order,
+        message=_(
+            "This order has a shipment with the carrier; cancel the shipment before the order."
+        ),
+    )
     lines = list(order.lines.all())
     released = reservations.release([ln.pk for ln in lines])
     OrderLine.objects.filter(order=order).update(reserved_quantity=0)
@@ -675,8 +719,21 @@ def order_update_lines(*, order: Order, lines: list[LineInput], actor=None) -> O
             fields={"status": _("Not allowed from the current status.")},
             code="transition_not_allowed",
         )
+    _refuse_with_open_shipment(
+        order,
+        message=_(
+            "This order has a shipment with the carrier; cancel the shipment before editing the "
+            "lines."
+        ),
+    )
     resolved = _resolve_lines(lines)
-    current = {ln.variant_id: ln for ln in order.lines.all()}
+    current: dict[int, OrderLine] = {}
+    duplicates: list[OrderLine] = []  # a product on two lines (intake keeps lines as sent)
+    for existing in order.lines.all():
+        if existing.variant_id in current:
+            duplicates.append(existing)
+        else:
+            current[existing.variant_id] = existing
     wanted: dict[int, tuple[LineInput, Variant]] = {}
     for ln, v in resolved:
         if v.pk in wanted:  # the same product twice: one line
@@ -688,7 +745,7 @@ def order_update_lines(*, order: Order, lines: list[LineInput], actor=None) -> O
                 discount=prev.discount + ln.discount,
             )
         wanted[v.pk] = (ln, v)
-    removed = [ln for vid, ln in current.items() if vid not in wanted]
+    removed = [ln for vid, ln in current.items() if vid not in wanted] + duplicates
     if removed:
         reservations.release([ln.pk for ln in removed])
         OrderLine.objects.filter(pk__in=[ln.pk for ln in removed]).delete()
@@ -778,6 +835,8 @@ def reservations_fill_waiting(*, variant_ids: Iterable[int], actor=None) -> list
             continue
         seen.add(order_id)
         order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status not in OPEN_STATUSES:  # cancelled or shipped while we waited for it
+            continue
         lines = list(order.lines.all())
         got = _reserve_lines(order, [ln for ln in lines if ln.variant_id in variant_ids]).total
         if got:
@@ -832,6 +891,8 @@ def stock_adjust(*, variant: Variant, warehouse, delta: int, reason: str, actor=
         errors["reason"] = _("Say why the stock changes.")
     if not delta:
         errors["delta"] = _("Enter a change other than 0.")
+    elif abs(delta) > MAX_QUANTITY:
+        errors["delta"] = _("A change cannot exceed %(max)s units.") % {"max": MAX_QUANTITY}
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     movements = stock_movements_post(

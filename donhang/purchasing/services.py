@@ -21,7 +21,7 @@ from donhang.core.phone import normalize_phone
 from donhang.core.text import search_key
 from donhang.customers.selectors import address_units_resolve
 from donhang.inventory.models import StockLevel, StockMovement, Warehouse
-from donhang.inventory.services import MovementLine, stock_movements_post
+from donhang.inventory.services import MAX_QUANTITY, MovementLine, stock_movements_post
 from donhang.orders.services import reservations_fill_waiting
 from donhang.purchasing.models import (
     GoodsReceipt,
@@ -171,6 +171,8 @@ def _resolve_po_lines(supplier: Supplier, lines: list[PoLineInput]) -> list[Purc
             continue
         if not ln.quantity or ln.quantity < 1:
             errors[f"lines.{i}.quantity"] = _("Quantity must be at least 1.")
+        elif ln.quantity > MAX_QUANTITY:
+            errors[f"lines.{i}.quantity"] = _("Enter at most %(max)s.") % {"max": MAX_QUANTITY}
         price = ln.unit_price
         if price is None:
             price = last_prices.get(variant.pk) or variant.cost_price
@@ -392,6 +394,16 @@ def purchase_orders_from_suggestions(
             PoLineInput(variant_id=variant_id, quantity=quantity, unit_price=price)
         )
     suppliers = Supplier.objects.in_bulk(list(by_supplier))
+    unknown = [sid for sid in by_supplier if sid not in suppliers]
+    if unknown:
+        raise ValidationFailed(
+            _("Choose a supplier from the list."),
+            fields={
+                f"supplier.{line.variant_id}": _("Unknown supplier.")
+                for sid in unknown
+                for line in by_supplier[sid]
+            },
+        )
     return [
         purchase_order_create(
             supplier=suppliers[sid],
@@ -416,13 +428,18 @@ class ReceiptLineInput:
     unit_cost: int | None = None
 
 
-def _moving_average(variant: Variant, *, quantity: int, unit_cost: int) -> int:
+def _moving_average(
+    variant: Variant, *, quantity: int, unit_cost: int, received_before: int = 0
+) -> int:
     """New cost price = (units on hand × current cost + units received × their cost) / all units.
 
-    Units on hand are counted over every warehouse before this receipt; with none (or negative)
-    on hand, the received cost is the new cost. Rounded to whole VND.
+    Units on hand are counted over every warehouse before this receipt, plus `received_before`:
+    units of the variant on earlier lines of the same receipt (already in the current cost, not
+    yet posted to stock). With none (or negative) on hand, the received cost is the new cost.
+    Rounded to whole VND.
     """
     on_hand = StockLevel.objects.filter(variant=variant).aggregate(n=Sum("on_hand"))["n"] or 0
+    on_hand += received_before
     if on_hand <= 0:
         return unit_cost
     return round_vnd(
@@ -490,6 +507,9 @@ def goods_receipt_post(
         if ln.quantity < 0:
             errors[f"lines.{i}.quantity"] = _("Quantity cannot be negative.")
             continue
+        if ln.quantity > MAX_QUANTITY:
+            errors[f"lines.{i}.quantity"] = _("Enter at most %(max)s.") % {"max": MAX_QUANTITY}
+            continue
         po_line = None
         if po is not None:
             po_line = (
@@ -548,8 +568,15 @@ def goods_receipt_post(
     receipt.code = f"GR{receipt.pk:06d}"
     GoodsReceipt.objects.filter(pk=receipt.pk).update(code=receipt.code)
     # Cost first (it reads on hand before this receipt), then stock.
+    received_before: dict[int, int] = {}  # variant id → units on earlier lines of this receipt
     for ln, variant, po_line, cost in resolved:
-        new_cost = _moving_average(variant, quantity=ln.quantity, unit_cost=cost)
+        new_cost = _moving_average(
+            variant,
+            quantity=ln.quantity,
+            unit_cost=cost,
+            received_before=received_before.get(variant.pk, 0),
+        )
+        received_before[variant.pk] = received_before.get(variant.pk, 0) + ln.quantity
         if new_cost != variant.cost_price:
             Variant.objects.filter(pk=variant.pk).update(cost_price=new_cost)
             variant.cost_price = new_cost

@@ -720,22 +720,40 @@ def webhook_receive(
     )
     if account is None:
         return None
-    events = adapter_for(account).parse_webhook(body)
+    kept_headers = {
+        k: v
+        for k, v in headers.items()
+        if k.lower() not in ("authorization", "x-webhook-secret", "cookie")
+    }
+    try:
+        events = adapter_for(account).parse_webhook(body)
+    except PermanentError as exc:
+        # Kept raw all the same (a status the carrier added, a changed field): staff see it, and
+        # nothing the carrier told us is lost.
+        WebhookDelivery.objects.create(
+            provider=provider,
+            headers=kept_headers,
+            body=body.decode("utf-8", errors="replace"),
+            error=f"not understood: {exc.message}"[:1000],
+        )
+        raise
     key = "|".join(e.dedupe_key for e in events)
     with transaction.atomic():
+        # A repeat of a delivery already processed without error; one that failed or was never
+        # processed is processed again (applying an event is idempotent).
         duplicate = (
             bool(key)
             and WebhookDelivery.objects.filter(
-                provider=provider, dedupe_key=key, is_duplicate=False
+                provider=provider,
+                dedupe_key=key,
+                is_duplicate=False,
+                processed_at__isnull=False,
+                error="",
             ).exists()
         )
         delivery = WebhookDelivery.objects.create(
             provider=provider,
-            headers={
-                k: v
-                for k, v in headers.items()
-                if k.lower() not in ("authorization", "x-webhook-secret", "cookie")
-            },
+            headers=kept_headers,
             body=body.decode("utf-8", errors="replace"),
             dedupe_key=key,
             is_duplicate=duplicate,
@@ -755,14 +773,18 @@ def webhook_process(*, delivery_id: int) -> None:
     adapter = adapter_for(accounts.first())
     errors = []
     for event in adapter.parse_webhook(delivery.body.encode()):
+        # An empty code must never match: every shipment still waiting for its number has one.
         shipment = (
             Shipment.objects.filter(
                 account__provider=delivery.provider, tracking_code=event.tracking_code
             ).first()
-            or Shipment.objects.filter(
+            if event.tracking_code
+            else None
+        ) or (
+            Shipment.objects.filter(
                 account__provider=delivery.provider, reference=event.reference
             ).first()
-            if event.reference or event.tracking_code
+            if event.reference
             else None
         )
         if shipment is None:
