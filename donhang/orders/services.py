@@ -321,10 +321,9 @@ def _settle_sub_state(
             actor=actor,
             message=message,
         )
-    elif order.status == Status.PROCESSING and order.sub_state in (
-        SubState.AWAITING_STOCK,
-        SubState.PACKING,
-        SubState.NONE,
+    elif order.status == Status.PROCESSING and (
+        order.sub_state in (SubState.AWAITING_STOCK, SubState.PACKING, SubState.NONE)
+        or (order.sub_state == SubState.READY_TO_SHIP and not full)
     ):
         _set_state(
             order,

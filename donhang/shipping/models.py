@@ -224,6 +224,14 @@ class WebhookDelivery(models.Model):
     """Every inbound webhook, stored raw before anything else happens."""
 
     provider = models.CharField(max_length=20)
+    account = models.ForeignKey(
+        CarrierAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The account whose secret the webhook carried.",
+    )
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
     headers = models.JSONField(default=dict)
     body = models.TextField()

@@ -3,6 +3,9 @@ what we know, the task calls the carrier, and another short transaction records 
 
 from __future__ import annotations
 
+import json
+import math
+import re
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -380,6 +383,8 @@ def shipment_create(
     }
     if values["cod_amount"] < 0:
         errors["cod_amount"] = _("The COD amount cannot be negative.")
+    if fee_payer and fee_payer not in Shipment.FeePayer.values:
+        errors["fee_payer"] = _("Choose buyer or seller.")
     if inspection not in Shipment.Inspection.values:
         errors["inspection"] = _("Unknown option.")
     if order.shipping_ward_id is None:
@@ -491,7 +496,8 @@ def shipment_mark_created(
     *, shipment: Shipment, tracking_code: str, fee: int, expected_delivery_at: datetime | None
 ) -> Shipment:
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
-    if shipment.tracking_code:
+    if shipment.tracking_code or shipment.status != ShipmentStatus.PENDING.value:
+        # Already known, or cancelled while the carrier was being asked: never revived.
         return shipment
     now = timezone.now()
     shipment.tracking_code, shipment.fee, shipment.expected_delivery_at = (
@@ -725,6 +731,7 @@ def webhook_receive(
         for k, v in headers.items()
         if k.lower() not in ("authorization", "x-webhook-secret", "cookie")
     }
+    stored_body = _redact_secret(body)
     try:
         events = adapter_for(account).parse_webhook(body)
     except PermanentError as exc:
@@ -732,8 +739,9 @@ def webhook_receive(
         # nothing the carrier told us is lost.
         WebhookDelivery.objects.create(
             provider=provider,
+            account=account,
             headers=kept_headers,
-            body=body.decode("utf-8", errors="replace"),
+            body=stored_body,
             error=f"not understood: {exc.message}"[:1000],
         )
         raise
@@ -753,8 +761,9 @@ def webhook_receive(
         )
         delivery = WebhookDelivery.objects.create(
             provider=provider,
+            account=account,
             headers=kept_headers,
-            body=body.decode("utf-8", errors="replace"),
+            body=stored_body,
             dedupe_key=key,
             is_duplicate=duplicate,
         )
@@ -765,25 +774,36 @@ def webhook_receive(
     return delivery
 
 
+def _redact_secret(body: bytes) -> str:
+    """The raw body as stored: a secret carried inside it (Viettel Post's TOKEN) is masked."""
+    text = body.decode("utf-8", errors="replace")
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(payload, dict) and "TOKEN" in payload:
+        payload["TOKEN"] = "***"
+        return json.dumps(payload, ensure_ascii=False)
+    return text
+
+
 def webhook_process(*, delivery_id: int) -> None:
-    delivery = WebhookDelivery.objects.get(pk=delivery_id)
-    if delivery.processed_at:
+    delivery = WebhookDelivery.objects.select_related("account").get(pk=delivery_id)
+    if delivery.processed_at or delivery.account is None:
         return
-    accounts = CarrierAccount.objects.filter(provider=delivery.provider)
-    adapter = adapter_for(accounts.first())
+    # Only shipments of the account whose secret the webhook carried.
+    adapter = adapter_for(delivery.account)
     errors = []
     for event in adapter.parse_webhook(delivery.body.encode()):
         # An empty code must never match: every shipment still waiting for its number has one.
         shipment = (
             Shipment.objects.filter(
-                account__provider=delivery.provider, tracking_code=event.tracking_code
+                account=delivery.account, tracking_code=event.tracking_code
             ).first()
             if event.tracking_code
             else None
         ) or (
-            Shipment.objects.filter(
-                account__provider=delivery.provider, reference=event.reference
-            ).first()
+            Shipment.objects.filter(account=delivery.account, reference=event.reference).first()
             if event.reference
             else None
         )
@@ -981,9 +1001,18 @@ def cod_payout_rows_from_file(*, filename: str, content: bytes) -> list[PayoutLi
         )
 
     def number(row, col):
+        """A whole VND amount as statements write it: 360000, 360.000, 360,000 or 360000.0."""
         if col is None or col >= len(row):
             return 0
-        return int(float(str(row[col]).strip().replace(".", "").replace(",", "") or 0))
+        text = str(row[col]).strip().replace(" ", "").replace("₫", "").replace("đ", "")
+        if not text:
+            return 0
+        if re.fullmatch(r"-?\d{1,3}([.,]\d{3})+", text):
+            return int(re.sub(r"[.,]", "", text))
+        value = float(text)  # ValueError for anything else
+        if not math.isfinite(value) or not value.is_integer():
+            raise ValueError(text)
+        return int(value)
 
     rows, errors = [], {}
     for n, row in enumerate(table[1:], start=2):

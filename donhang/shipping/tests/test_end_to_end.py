@@ -253,3 +253,54 @@ def test_a_failed_delivery_can_be_redelivered_and_the_order_follows(
     order.refresh_from_db()
     assert shipment.status == "delivering"
     assert (order.status, order.sub_state) == (Status.SHIPPING, SubState.NONE)
+
+
+def test_statement_amounts_are_read_as_written_and_odd_cells_are_row_errors():
+    from donhang.core.errors import ValidationFailed
+
+    good = b'Ma van don,Tien thu ho,Phi\nA1,360.000,"22,000"\nA2,360000.0,0\n'
+    rows = services.cod_payout_rows_from_file(filename="s.csv", content=good)
+    assert [(r.tracking_code, r.cod_amount, r.fee) for r in rows] == [
+        ("A1", 360_000, 22_000),
+        ("A2", 360_000, 0),
+    ]
+
+    with pytest.raises(ValidationFailed) as exc:
+        services.cod_payout_rows_from_file(
+            filename="s.csv", content=b"Ma van don,COD\nA1,150000.5\nA2,inf\n"
+        )
+    assert set(exc.value.fields) == {"row 2", "row 3"}
+
+
+def test_a_cancelled_shipment_is_never_revived_by_a_late_answer(
+    ghn_account, ghn, packed_order, committed, staff
+):
+    order = packed_order()
+    shipment = services.shipment_create(
+        order=order, account=ghn_account, actor=staff
+    )  # not sent yet
+    services.shipment_cancel(shipment=shipment, actor=staff)
+
+    services.shipment_mark_created(
+        shipment=shipment, tracking_code="LATE123", fee=1, expected_delivery_at=None
+    )
+
+    shipment.refresh_from_db()
+    order.refresh_from_db()
+    assert (shipment.status, shipment.tracking_code) == ("cancelled", "")
+    assert order.sub_state == SubState.PACKING
+
+
+def test_viettel_post_webhook_secret_is_not_stored(vtp_account, vtp, packed_order, committed):
+    from donhang.shipping.models import WebhookDelivery
+
+    with committed():
+        shipment = services.shipment_create(order=packed_order(), account=vtp_account)
+    shipment.refresh_from_db()
+    with committed():
+        vtp.advance(shipment.tracking_code)
+        vtp.pump(flush=True)
+
+    bodies = list(WebhookDelivery.objects.values_list("body", flat=True))
+    assert bodies and all("s3cret-webhook" not in b for b in bodies)
+    assert all(d.account_id == vtp_account.pk for d in WebhookDelivery.objects.all())
