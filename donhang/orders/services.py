@@ -833,8 +833,11 @@ def reservations_fill_waiting(*, variant_ids: Iterable[int], actor=None) -> list
         if order_id in seen:
             continue
         seen.add(order_id)
-        order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status not in OPEN_STATUSES:  # cancelled or shipped while we waited for it
+        # The caller already holds stock rows; an order locked by someone else (being confirmed,
+        # edited or cancelled, which lock the order first and then stock) is skipped rather than
+        # waited for, so the two never deadlock. A confirm or edit reserves for itself anyway.
+        order = Order.objects.select_for_update(skip_locked=True).filter(pk=order_id).first()
+        if order is None or order.status not in OPEN_STATUSES:  # busy, cancelled or shipped
             continue
         lines = list(order.lines.all())
         got = _reserve_lines(order, [ln for ln in lines if ln.variant_id in variant_ids]).total
