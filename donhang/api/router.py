@@ -1,5 +1,8 @@
 """The REST API at /api/v1/: one NinjaAPI, one error format, API-key or session auth."""
 
+import logging
+
+from django.db import DataError, IntegrityError
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -8,6 +11,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 from donhang.api.auth import ApiKeyAuth, SessionAuth
 from donhang.api.errors import error_response, validation_fields
 from donhang.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(
     title="donhang API",
@@ -46,6 +51,27 @@ def _auth_error(request, exc):
         401,
         "unauthorized",
         _("Missing or unknown API key. Send Authorization: Bearer <key>."),
+    )
+
+
+@api.exception_handler(DataError)
+@api.exception_handler(OverflowError)
+def _out_of_range(request, exc):
+    # Safety net: a number no column can hold (an id or offset of 30 digits) is bad input.
+    return error_response(
+        request, 422, "out_of_range", _("A number in the request is too large or out of range.")
+    )
+
+
+@api.exception_handler(IntegrityError)
+def _integrity_error(request, exc):
+    # Safety net: services check uniqueness first; this is what a race between two requests
+    # looks like. Nothing was saved (the transaction rolled back).
+    if "datatype mismatch" in str(exc):  # SQLite's word for a number too large for a column
+        return _out_of_range(request, exc)
+    logger.warning("integrity error on %s: %s", request.path, exc)
+    return error_response(
+        request, 409, "conflict", _("This conflicts with data saved at the same moment; try again.")
     )
 
 

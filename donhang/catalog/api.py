@@ -353,7 +353,7 @@ def list_products(
     status: str = Query("", description="active | inactive"),
     low_stock: bool = False,
     limit: int = Query(20, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ):
     request.principal.require("catalog.view_product")
     products = selectors.product_list(
@@ -485,7 +485,7 @@ def list_variants(
     q: str = "",
     product_id: int | None = None,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ):
     request.principal.require("catalog.view_product")
     view_cost = request.principal.has_perm("catalog.view_cost")

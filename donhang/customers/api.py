@@ -73,7 +73,7 @@ class CustomerListQuery(Schema):
         False, description="Only customers whose phone another (unmerged) customer shares"
     )
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
 
 
 class CustomerListItem(Schema):

@@ -242,7 +242,7 @@ class TransferPageOut(Schema):
 
 class TransferListQuery(Schema):
     status: Transfer.Status | None = None
-    cursor: int | None = Field(None, description="next_cursor of the previous page")
+    cursor: int | None = Field(None, ge=1, le=2**62, description="next_cursor of the previous page")
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -453,7 +453,7 @@ class StocktakePageOut(Schema):
 class StocktakeListQuery(Schema):
     status: Stocktake.Status | None = None
     warehouse: str = Field("", description="Warehouse code")
-    cursor: int | None = Field(None, description="next_cursor of the previous page")
+    cursor: int | None = Field(None, ge=1, le=2**62, description="next_cursor of the previous page")
     limit: int = Field(50, ge=1, le=200)
 
 

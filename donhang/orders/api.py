@@ -311,7 +311,7 @@ class OrderQuery(Schema):
     date_from: date | None = None
     date_to: date | None = None
     q: str = Field("", description="Order code, channel order id, phone or customer name")
-    cursor: int | None = Field(None, description="next_cursor of the previous page")
+    cursor: int | None = Field(None, ge=1, le=2**62, description="next_cursor of the previous page")
     limit: int = Field(50, ge=1, le=200)
 
 

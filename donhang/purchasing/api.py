@@ -311,7 +311,7 @@ def list_suppliers(
     q: str = Query("", description="Name, tax code, phone or contact; accents are ignored"),
     active: bool | None = Query(None, description="true: active only; false: inactive only"),
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ):
     request.principal.require("purchasing.view_supplier")
     suppliers = selectors.supplier_list(q=q, active=active).select_related("ward")
@@ -351,7 +351,12 @@ def update_supplier(request, supplier_id: int, payload: SupplierPatch):
         "note": supplier.note,
         "is_active": supplier.is_active,
     }
-    changes = payload.dict(exclude_unset=True)
+    # null means "no change", except for the address units, which may be cleared.
+    changes = {
+        k: v
+        for k, v in payload.dict(exclude_unset=True).items()
+        if v is not None or k in ("province", "ward")
+    }
     if "province" in changes and "ward" not in changes:
         values["ward"] = None  # a new province drops the old province's ward
     values.update(changes)
@@ -396,7 +401,7 @@ def list_purchase_orders(
     ),
     supplier_id: int | None = None,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ):
     """Newest first; lines are left out (read one order for them)."""
     request.principal.require("purchasing.view_purchaseorder")

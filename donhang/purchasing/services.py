@@ -73,7 +73,7 @@ def _supplier_fields(values: dict) -> dict:
         "ward": ward,
         "payment_terms": (values.get("payment_terms") or "").strip()[:120],
         "note": values.get("note") or "",
-        "is_active": values.get("is_active", True),
+        "is_active": values.get("is_active") is not False,
     }
 
 

@@ -306,7 +306,7 @@ def list_shipments(
     ),
     order: str = Query("", description="An order code, tracking number or our reference"),
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000_000),
 ):
     """Newest first (late: oldest expected delivery first); events are left out."""
     request.principal.require("shipping.view_shipment")
