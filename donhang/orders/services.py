@@ -18,6 +18,7 @@ from donhang.catalog.models import Variant
 from donhang.core.audit import actor_label, actor_user
 from donhang.core.errors import Conflict, NotFound, ValidationFailed
 from donhang.core.money import vat_of_gross
+from donhang.core.permissions import actor_allowed, require_perm
 from donhang.core.phone import normalize_phone
 from donhang.core.text import fold
 from donhang.customers.models import Province, Ward
@@ -400,6 +401,7 @@ def order_create(
     With allow_backorder=False an order that cannot be fully reserved is refused (Conflict) and
     nothing is saved. A repeated (channel, external id) is a Conflict naming the existing order.
     """
+    require_perm(actor, "orders.add_order")
     errors: dict[str, str] = {}
     if channel not in Channel.values:
         errors["channel"] = _("Unknown channel.")
@@ -558,6 +560,7 @@ def order_create(
 @transaction.atomic
 def order_confirm(*, order: Order, actor=None) -> Order:
     """new → processing: packing when all stock is held, else awaiting stock."""
+    require_perm(actor, "orders.confirm_order")
     order = _lock(order)
     _require_transition(order, Status.PROCESSING)
     lines = list(order.lines.all())
@@ -578,6 +581,7 @@ def order_confirm(*, order: Order, actor=None) -> Order:
 @transaction.atomic
 def order_mark_packed(*, order: Order, actor=None) -> Order:
     """packing → ready to ship."""
+    require_perm(actor, "orders.fulfil_order")
     order = _lock(order)
     if order.status != Status.PROCESSING or order.sub_state != SubState.PACKING:
         raise Conflict(
@@ -589,9 +593,14 @@ def order_mark_packed(*, order: Order, actor=None) -> Order:
     return order
 
 
-@transaction.atomic
 def order_hand_over(*, order: Order, actor=None) -> Order:
     """processing → shipping: the carrier has the parcel; reserved stock leaves the warehouse."""
+    require_perm(actor, "orders.fulfil_order")
+    return _hand_over(order, actor=actor)
+
+
+@transaction.atomic
+def _hand_over(order: Order, *, actor=None) -> Order:
     order = _lock(order)
     _require_transition(order, Status.SHIPPING)
     lines = list(order.lines.all())
@@ -627,6 +636,7 @@ def order_hand_over(*, order: Order, actor=None) -> Order:
 
 @transaction.atomic
 def order_mark_delivery_failed(*, order: Order, reason: str = "", actor=None) -> Order:
+    require_perm(actor, "orders.fulfil_order")
     order = _lock(order)
     if order.status != Status.SHIPPING:
         raise Conflict(
@@ -643,8 +653,15 @@ def order_mark_delivery_failed(*, order: Order, reason: str = "", actor=None) ->
     return order
 
 
-@transaction.atomic
 def order_complete(*, order: Order, actor=None) -> Order:
+    require_perm(actor, "orders.fulfil_order")
+    return _complete(order, actor=actor)
+
+
+@transaction.atomic
+def _complete(order: Order, *, actor=None) -> Order:
+    """→ completed, also when the carrier delivered or the COD was paid (no permission check:
+    the caller decided)."""
     order = _lock(order)
     _require_transition(order, Status.COMPLETED)
     order.completed_at = timezone.now()
@@ -658,6 +675,7 @@ def order_complete(*, order: Order, actor=None) -> Order:
 @transaction.atomic
 def order_cancel(*, order: Order, reason: str = "", actor=None) -> Order:
     """new/processing → cancelled: its reserved stock goes to the oldest waiting orders."""
+    require_perm(actor, "orders.cancel_order")
     order = _lock(order)
     _require_transition(order, Status.CANCELLED)
     _refuse_with_open_shipment(
@@ -686,6 +704,7 @@ def order_cancel(*, order: Order, reason: str = "", actor=None) -> Order:
 @transaction.atomic
 def order_return(*, order: Order, reason: str = "", actor=None) -> Order:
     """shipping/completed → returned (the parcel came back). Restocking is the returns flow's."""
+    require_perm(actor, "orders.fulfil_order")
     order = _lock(order)
     _require_transition(order, Status.RETURNED)
     _set_state(
@@ -700,6 +719,10 @@ def order_return(*, order: Order, reason: str = "", actor=None) -> Order:
 
 @transaction.atomic
 def order_add_note(*, order: Order, text: str, actor=None) -> OrderEvent:
+    if not (
+        actor_allowed(actor, "orders.change_order") or actor_allowed(actor, "orders.fulfil_order")
+    ):
+        require_perm(actor, "orders.change_order")
     text = (text or "").strip()
     if not text:
         raise ValidationFailed(
@@ -711,6 +734,7 @@ def order_add_note(*, order: Order, text: str, actor=None) -> OrderEvent:
 @transaction.atomic
 def order_update_lines(*, order: Order, lines: list[LineInput], actor=None) -> Order:
     """Replace the lines of an order that has not shipped; reservations follow the difference."""
+    require_perm(actor, "orders.change_order")
     order = _lock(order)
     if order.status not in OPEN_STATUSES:
         raise Conflict(
@@ -884,6 +908,7 @@ def order_lines_reserved_rebuild(*, fix: bool = True) -> list[tuple[int, int, in
 def stock_adjust(*, variant: Variant, warehouse, delta: int, reason: str, actor=None):
     """A manual stock correction (found, lost, damaged…) with its reason, posted to the ledger;
     new stock goes to waiting orders at once, oldest first."""
+    require_perm(actor, "inventory.add_stockmovement")
     from donhang.inventory.models import StockMovement
     from donhang.inventory.services import MovementLine, stock_movements_post
 
@@ -914,6 +939,7 @@ def channel_rule_set(*, channel: str, strategy: str, warehouse_ids, actor=None) 
     """How new orders of `channel` choose warehouses: in priority order or the one with the most
     stock, among `warehouse_ids` (empty: every active warehouse). Orders already taken keep
     their reservations."""
+    require_perm(actor, "inventory.change_warehouse")
     from donhang.core.audit import audit
     from donhang.inventory.models import Warehouse
 
@@ -985,13 +1011,13 @@ def order_follow_shipment(
             _set_state(order, sub_state=SubState.PACKING, actor=actor, message=message)
         return order
     if carrier_has_parcel and order.status == Status.PROCESSING:
-        order_hand_over(order=order, actor=actor)
+        _hand_over(order, actor=actor)
         order.refresh_from_db()
     if order.status != Status.SHIPPING:
         return order
     if shipment_status == "delivered":
         if paid or order.cod_amount == 0:
-            return order_complete(order=order, actor=actor)
+            return _complete(order, actor=actor)
         _set_state(order, sub_state=SubState.DELIVERED, actor=actor, message=message)
     elif shipment_status == "delivery_failed":
         _set_state(order, sub_state=SubState.DELIVERY_FAILED, actor=actor, message=message)
@@ -1013,5 +1039,5 @@ def order_mark_paid(*, order: Order, actor=None) -> Order:
     """The carrier paid the COD of a delivered order: it is complete."""
     order = _lock(order)
     if order.status == Status.SHIPPING and order.sub_state == SubState.DELIVERED:
-        return order_complete(order=order, actor=actor)
+        return _complete(order, actor=actor)
     return order

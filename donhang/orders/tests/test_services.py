@@ -250,3 +250,26 @@ def test_intake_links_the_customer_by_phone(make_variant, place_order):
     assert first.customer_id == second.customer_id
     assert first.customer.phone == "+84912345678"
     assert first.customer.addresses.count() == 1
+
+
+def test_services_check_the_role_themselves(make_variant, place_order):
+    from donhang.accounts.services import user_create
+    from donhang.core.errors import PermissionDenied
+
+    make_variant(stock=5)
+    order = place_order(("AT01", 1))
+    warehouse_staff = user_create(username="thu-kho", password="mat-khau-123", role="warehouse")
+    accountant = user_create(username="ke-toan", password="mat-khau-123", role="accountant")
+
+    with pytest.raises(PermissionDenied):
+        services.order_cancel(order=order, actor=warehouse_staff)
+    with pytest.raises(PermissionDenied):
+        services.order_create(
+            channel="manual_phone",
+            customer=services.CustomerInput(name="An", phone="0912345678"),
+            lines=[services.LineInput(sku="AT01", quantity=1)],
+            payment_method="bank_transfer",
+            actor=accountant,
+        )
+    order.refresh_from_db()
+    assert order.status == Status.NEW
