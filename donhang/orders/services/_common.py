@@ -1,0 +1,314 @@
+"""Shared pieces of the order services: inputs, the transition table, locking, the
+timeline, reservations, totals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from donhang.catalog.models import Variant
+from donhang.core.audit import actor_label, actor_user
+from donhang.core.errors import Conflict, NotFound, ValidationFailed
+from donhang.core.money import vat_of_gross
+from donhang.inventory import reservations
+from donhang.inventory.services import MAX_QUANTITY
+from donhang.orders.models import (
+    AllocationStrategy,
+    Channel,
+    ChannelRule,
+    Order,
+    OrderEvent,
+    OrderLine,
+    PaymentMethod,
+    ShippingFeePayer,
+    Status,
+    SubState,
+)
+
+MARKETPLACE_CHANNELS = {Channel.SHOPEE, Channel.LAZADA, Channel.TIKTOK_SHOP}
+
+
+# Upper bounds of what a person or a client may send, so that an absurd number is a message
+# naming the field rather than a database overflow (quantities are 32-bit, money 64-bit).
+MAX_AMOUNT = 1_000_000_000_000  # VND: a unit price, a line amount or a shipping fee
+
+
+# Which status may follow which. Sub-states move within processing/shipping.
+TRANSITIONS: dict[str, set[str]] = {
+    Status.NEW: {Status.PROCESSING, Status.CANCELLED},
+    Status.PROCESSING: {Status.SHIPPING, Status.CANCELLED},
+    Status.SHIPPING: {Status.COMPLETED, Status.RETURNED},
+    Status.COMPLETED: {Status.RETURNED},
+    Status.CANCELLED: set(),
+    Status.RETURNED: set(),
+}
+
+
+@dataclass
+class AddressInput:
+    line: str = ""
+    ward: int | str | None = None
+    province: int | str | None = None
+
+
+@dataclass
+class CustomerInput:
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+    address: AddressInput = field(default_factory=AddressInput)
+
+
+@dataclass
+class LineInput:
+    sku: str = ""
+    variant_id: int | None = None
+    quantity: int = 1
+    unit_price: int | None = None  # None: the variant's sale price
+    discount: int = 0
+
+
+def _resolve_lines(lines: list[LineInput]) -> list[tuple[LineInput, Variant]]:
+    if not lines:
+        raise ValidationFailed(
+            _("An order needs at least one line."), fields={"lines": _("Add a product.")}
+        )
+    errors: dict[str, str] = {}
+    skus = {ln.sku.strip() for ln in lines if ln.sku and ln.variant_id is None}
+    ids = {ln.variant_id for ln in lines if ln.variant_id is not None}
+    by_sku = {v.sku: v for v in Variant.objects.select_related("product").filter(sku__in=skus)}
+    by_id = {v.pk: v for v in Variant.objects.select_related("product").filter(pk__in=ids)}
+    resolved = []
+    for i, ln in enumerate(lines):
+        variant = (
+            by_id.get(ln.variant_id) if ln.variant_id is not None else by_sku.get(ln.sku.strip())
+        )
+        if variant is None:
+            key = f"lines.{i}.variant_id" if ln.variant_id is not None else f"lines.{i}.sku"
+            errors[key] = _("Unknown product SKU “%(sku)s”.") % {"sku": ln.sku or ln.variant_id}
+            continue
+        if not variant.is_active or not variant.product.is_active:
+            errors[f"lines.{i}.sku"] = _("“%(sku)s” is not on sale (inactive).") % {
+                "sku": variant.sku
+            }
+        if ln.quantity is None or ln.quantity < 1:
+            errors[f"lines.{i}.quantity"] = _("Quantity must be at least 1.")
+        elif ln.quantity > MAX_QUANTITY:
+            errors[f"lines.{i}.quantity"] = _("Quantity cannot exceed %(max)s.") % {
+                "max": MAX_QUANTITY
+            }
+        price = variant.sale_price if ln.unit_price is None else ln.unit_price
+        if price < 0:
+            errors[f"lines.{i}.unit_price"] = _("The price cannot be negative.")
+        elif price > MAX_AMOUNT or (
+            ln.quantity and 0 < ln.quantity <= MAX_QUANTITY and ln.quantity * price > MAX_AMOUNT
+        ):
+            errors[f"lines.{i}.unit_price"] = _("The line amount is too large.")
+        if ln.discount < 0:
+            errors[f"lines.{i}.discount"] = _("The discount cannot be negative.")
+        elif ln.quantity and ln.quantity > 0 and price >= 0 and ln.discount > ln.quantity * price:
+            errors[f"lines.{i}.discount"] = _("The discount is larger than the line amount.")
+        resolved.append((ln, variant))
+    if errors:
+        raise ValidationFailed(_("Some order lines are not valid."), fields=errors)
+    return resolved
+
+
+def _event(
+    order: Order,
+    *,
+    kind: str,
+    actor=None,
+    message: str = "",
+    before: tuple[str, str] | None = None,
+    data: dict | None = None,
+) -> OrderEvent:
+    from_status, from_sub = before or ("", "")
+    return OrderEvent.objects.create(
+        order=order,
+        kind=kind,
+        actor=actor_user(actor),
+        actor_label=actor_label(actor)[:150],
+        from_status=from_status,
+        to_status=order.status if before else "",
+        from_sub_state=from_sub,
+        to_sub_state=order.sub_state if before else "",
+        message=message[:500],
+        data=data or {},
+    )
+
+
+def _lock(order: Order) -> Order:
+    try:
+        return Order.objects.select_for_update().get(pk=order.pk)
+    except Order.DoesNotExist as exc:
+        raise NotFound(_("This order does not exist.")) from exc
+
+
+def _require_transition(order: Order, to_status: str) -> None:
+    if to_status not in TRANSITIONS[order.status]:
+        raise Conflict(
+            _("An order that is “%(from)s” cannot become “%(to)s”.")
+            % {"from": Status(order.status).label, "to": Status(to_status).label},
+            fields={"status": _("Not allowed from the current status.")},
+            code="transition_not_allowed",
+        )
+
+
+# Shipment statuses (donhang.shipping's ShipmentStatus values) after which the carrier no longer
+# holds or collects anything for the order. Read through the reverse relation: shipping builds on
+# orders, not the other way round.
+_SHIPMENT_CLOSED = ("cancelled", "returned")
+
+
+_SHIPMENT_ATTEMPTS_MAX = 5  # donhang.shipping.services.MAX_ATTEMPTS: a sending that gave up
+
+
+def _refuse_with_open_shipment(order: Order, *, message: str) -> None:
+    """A shipment at (or on its way to) the carrier: the parcel may be picked up and its COD
+    collected whatever we change here, so cancelling or editing must wait for its cancellation."""
+    open_shipments = (
+        order.shipments.exclude(status__in=_SHIPMENT_CLOSED)
+        .exclude(status="pending", last_error__gt="", attempts__gte=_SHIPMENT_ATTEMPTS_MAX)
+        .exists()
+    )
+    if open_shipments:
+        raise Conflict(
+            message,
+            fields={"status": _("Cancel the shipment first.")},
+            code="shipment_open",
+        )
+
+
+def _set_state(
+    order: Order,
+    *,
+    status: str | None = None,
+    sub_state: str | None = None,
+    actor=None,
+    message: str = "",
+) -> None:
+    before = (order.status, order.sub_state)
+    if status is not None:
+        order.status = status
+    if sub_state is not None:
+        order.sub_state = sub_state
+    if (order.status, order.sub_state) == before:
+        return
+    Order.objects.filter(pk=order.pk).update(
+        status=order.status, sub_state=order.sub_state, updated_at=timezone.now()
+    )
+    _event(order, kind=OrderEvent.Kind.STATUS, actor=actor, message=message, before=before)
+
+
+def _allocation(channel: str) -> tuple[list[int], bool]:
+    rule = ChannelRule.objects.filter(channel=channel).prefetch_related("warehouses").first()
+    if rule is None:
+        return reservations.candidate_warehouses(), False
+    chosen = [w.pk for w in rule.warehouses.all()]
+    return reservations.candidate_warehouses(
+        chosen or None
+    ), rule.strategy == AllocationStrategy.MOST_STOCK
+
+
+def _reserve_lines(
+    order: Order, lines: Iterable[OrderLine], *, allocation: tuple[list[int], bool] | None = None
+) -> reservations.Reserved:
+    """Reserve what each line still lacks, from the channel's warehouses."""
+    warehouse_ids, most_stock = allocation or _allocation(order.channel)
+    lines = [ln for ln in lines if ln.quantity > ln.reserved_quantity]
+    result = reservations.reserve(
+        reservations.Need(
+            line_id=ln.pk,
+            variant_id=ln.variant_id,
+            quantity=ln.quantity - ln.reserved_quantity,
+            warehouse_ids=warehouse_ids,
+            most_stock=most_stock,
+        )
+        for ln in lines
+    )
+    changed = []
+    for ln in lines:
+        if result.by_line.get(ln.pk):
+            ln.reserved_quantity += result.by_line[ln.pk]
+            changed.append(ln)
+    if changed:
+        OrderLine.objects.bulk_update(changed, ["reserved_quantity"])
+    return result
+
+
+def _update_warehouse(order: Order) -> None:
+    """The order's main warehouse: the one holding most of its reservations (else the first
+    candidate), for the list filter and the picking list."""
+    from django.db.models import Sum
+
+    from donhang.inventory.models import Reservation
+
+    top = (
+        Reservation.objects.filter(order_line__order=order)
+        .values("warehouse_id")
+        .annotate(total=Sum("quantity"))
+        .order_by("-total", "warehouse_id")
+        .first()
+    )
+    warehouse_id = top["warehouse_id"] if top else (_allocation(order.channel)[0] or [None])[0]
+    if warehouse_id != order.warehouse_id:
+        order.warehouse_id = warehouse_id
+        Order.objects.filter(pk=order.pk).update(warehouse_id=warehouse_id)
+
+
+def _fully_reserved(lines: Iterable[OrderLine]) -> bool:
+    return all(ln.reserved_quantity >= ln.quantity for ln in lines)
+
+
+def _settle_sub_state(
+    order: Order, lines: list[OrderLine], *, actor=None, message: str = ""
+) -> None:
+    """After reservations change: awaiting stock ↔ packing (or ↔ nothing while new)."""
+    full = _fully_reserved(lines)
+    if order.status == Status.NEW:
+        _set_state(
+            order,
+            sub_state=SubState.NONE if full else SubState.AWAITING_STOCK,
+            actor=actor,
+            message=message,
+        )
+    elif order.status == Status.PROCESSING and (
+        order.sub_state in (SubState.AWAITING_STOCK, SubState.PACKING, SubState.NONE)
+        or (order.sub_state == SubState.READY_TO_SHIP and not full)
+    ):
+        _set_state(
+            order,
+            sub_state=SubState.PACKING if full else SubState.AWAITING_STOCK,
+            actor=actor,
+            message=message,
+        )
+
+
+def compute_totals(
+    *,
+    lines: list[tuple[int, int, int, str]],
+    shipping_fee: int,
+    shipping_fee_payer: str,
+    payment_method: str,
+) -> dict[str, int]:
+    """Totals from lines of (quantity, unit price, discount, VAT rate). Prices include VAT.
+
+    total = goods − discount + shipping fee when the buyer pays it; the COD amount is that total
+    when paying cash on delivery, else 0.
+    """
+    goods = sum(q * p for q, p, _d, _v in lines)
+    discount = sum(d for _q, _p, d, _v in lines)
+    vat = sum(vat_of_gross(q * p - d, v) for q, p, d, v in lines)
+    total = goods - discount + (shipping_fee if shipping_fee_payer == ShippingFeePayer.BUYER else 0)
+    cod = total if payment_method == PaymentMethod.COD else 0
+    return {
+        "goods_total": goods,
+        "discount_total": discount,
+        "vat_total": vat,
+        "total": total,
+        "cod_amount": cod,
+    }

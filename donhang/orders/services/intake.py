@@ -1,0 +1,260 @@
+"""Order intake from every channel: validation, the customer, reservation at once."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from donhang.core.audit import actor_user
+from donhang.core.errors import Conflict, ValidationFailed
+from donhang.core.permissions import require_perm
+from donhang.core.phone import normalize_phone
+from donhang.core.text import fold
+from donhang.customers.models import Province, Ward
+from donhang.customers.selectors import province_find, ward_find
+from donhang.customers.services import customer_find_or_create
+from donhang.orders.models import (
+    Channel,
+    Order,
+    OrderEvent,
+    OrderLine,
+    PaymentMethod,
+    ShippingFeePayer,
+    SubState,
+)
+from donhang.orders.services._common import (
+    MARKETPLACE_CHANNELS,
+    MAX_AMOUNT,
+    AddressInput,
+    CustomerInput,
+    LineInput,
+    _allocation,
+    _event,
+    _reserve_lines,
+    _resolve_lines,
+    compute_totals,
+)
+from donhang.orders.services.transitions import order_confirm
+
+
+def _resolve_address(
+    address: AddressInput, *, required: bool, prefix: str
+) -> tuple[Province | None, Ward | None, str]:
+    line = (address.line or "").strip()
+    errors: dict[str, str] = {}
+    province = ward = None
+    if address.province not in (None, ""):
+        province = province_find(address.province)
+        if province is None:
+            errors[f"{prefix}.province"] = _("Unknown province.")
+    if address.ward not in (None, ""):
+        ward = ward_find(address.ward, province=province)
+        if ward is None:
+            errors[f"{prefix}.ward"] = _("Unknown ward.")
+        elif province is None:
+            province = ward.province
+        elif ward.province_id != province.pk:
+            errors[f"{prefix}.ward"] = _("This ward is not in %(province)s.") % {
+                "province": province.name
+            }
+    if required:
+        if not line:
+            errors.setdefault(f"{prefix}.line", _("A street address is needed to deliver."))
+        if ward is None:
+            errors.setdefault(f"{prefix}.ward", _("Choose the ward (phường/xã) to deliver to."))
+        if province is None:
+            errors.setdefault(f"{prefix}.province", _("Choose the province to deliver to."))
+    if errors:
+        raise ValidationFailed(_("The delivery address is not complete."), fields=errors)
+    return province, ward, line
+
+
+def _search_text(order: Order) -> str:
+    phone_national = (
+        "0" + order.customer_phone[3:]
+        if order.customer_phone.startswith("+84")
+        else order.customer_phone
+    )
+    return " ".join(
+        p
+        for p in (
+            fold(order.customer_name),
+            phone_national,
+            (order.code or "").lower(),
+            fold(order.external_id),
+        )
+        if p
+    )[:400]
+
+
+@transaction.atomic
+def order_create(
+    *,
+    channel: str,
+    customer: CustomerInput,
+    lines: list[LineInput],
+    external_id: str = "",
+    shipping_fee: int = 0,
+    shipping_fee_payer: str = ShippingFeePayer.BUYER,
+    payment_method: str = PaymentMethod.COD,
+    note: str = "",
+    allow_backorder: bool = True,
+    confirm: bool = False,
+    actor=None,
+) -> Order:
+    """Take an order from any channel and reserve its stock at once.
+
+    With allow_backorder=False an order that cannot be fully reserved is refused (Conflict) and
+    nothing is saved. A repeated (channel, external id) is a Conflict naming the existing order.
+    """
+    require_perm(actor, "orders.add_order")
+    errors: dict[str, str] = {}
+    if channel not in Channel.values:
+        errors["channel"] = _("Unknown channel.")
+    if payment_method not in PaymentMethod.values:
+        errors["payment_method"] = _("Unknown payment method.")
+    if shipping_fee_payer not in ShippingFeePayer.values:
+        errors["shipping_fee_payer"] = _("Choose buyer or seller.")
+    if shipping_fee is None or shipping_fee < 0:
+        errors["shipping_fee"] = _("The shipping fee cannot be negative.")
+    elif shipping_fee > MAX_AMOUNT:
+        errors["shipping_fee"] = _("The shipping fee is too large.")
+    name = (customer.name or "").strip()
+    if not name:
+        errors["customer.name"] = _("Enter the customer's name.")
+    phone = ""
+    if customer.phone:
+        try:
+            phone = normalize_phone(customer.phone)
+        except ValidationFailed as exc:
+            errors["customer.phone"] = exc.fields.get("phone") or exc.message
+    elif channel not in MARKETPLACE_CHANNELS:
+        errors["customer.phone"] = _("Enter the customer's phone number.")
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    resolved = _resolve_lines(lines)
+    province, ward, address_line = _resolve_address(
+        customer.address, required=payment_method == PaymentMethod.COD, prefix="customer.address"
+    )
+    external_id = (external_id or "").strip()
+    if external_id:
+        existing = Order.objects.filter(channel=channel, external_id=external_id).first()
+        if existing:
+            raise Conflict(
+                _("This channel order was already taken in as %(code)s.") % {"code": existing.code},
+                fields={"external_id": _("Already exists.")},
+                code="duplicate_order",
+            )
+
+    buyer = customer_find_or_create(
+        name=name,
+        phone=phone,
+        email=customer.email or "",
+        address_line=address_line,
+        province=province,
+        ward=ward,
+        actor=actor,
+    )
+    totals = compute_totals(
+        lines=[
+            (
+                ln.quantity,
+                v.sale_price if ln.unit_price is None else ln.unit_price,
+                ln.discount,
+                v.vat_rate,
+            )
+            for ln, v in resolved
+        ],
+        shipping_fee=shipping_fee,
+        shipping_fee_payer=shipping_fee_payer,
+        payment_method=payment_method,
+    )
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                channel=channel,
+                external_id=external_id,
+                customer=buyer,
+                customer_name=name,
+                customer_phone=phone,
+                customer_email=customer.email or "",
+                shipping_name=name,
+                shipping_phone=phone,
+                shipping_address_line=address_line,
+                shipping_province=province,
+                shipping_ward=ward,
+                payment_method=payment_method,
+                shipping_fee=shipping_fee,
+                shipping_fee_payer=shipping_fee_payer,
+                note=note or "",
+                created_by=actor_user(actor),
+                **totals,
+            )
+    except IntegrityError as exc:  # a concurrent intake of the same channel order won the race
+        raise Conflict(
+            _("This channel order was already taken in."),
+            fields={"external_id": _("Already exists.")},
+            code="duplicate_order",
+        ) from exc
+    order_lines = OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                variant=v,
+                sku=v.sku,
+                name=str(v)[:300],
+                quantity=ln.quantity,
+                unit_price=v.sale_price if ln.unit_price is None else ln.unit_price,
+                discount=ln.discount,
+                vat_rate=v.vat_rate,
+                position=i,
+            )
+            for i, (ln, v) in enumerate(resolved)
+        ]
+    )
+    if not all(ln.pk for ln in order_lines):  # backends without RETURNING on bulk insert
+        order_lines = list(order.lines.all())
+    allocation = _allocation(channel)
+    reserved = _reserve_lines(order, order_lines, allocation=allocation)
+    short = {
+        ln.sku: ln.quantity - ln.reserved_quantity
+        for ln in order_lines
+        if ln.reserved_quantity < ln.quantity
+    }
+    if short and not allow_backorder:
+        raise Conflict(
+            _("Not enough stock for: %(skus)s.")
+            % {"skus": ", ".join(f"{s} (−{q})" for s, q in short.items())},
+            fields={
+                f"lines.{i}.quantity": _("Only %(n)s available.") % {"n": ln.reserved_quantity}
+                for i, ln in enumerate(order_lines)
+                if ln.reserved_quantity < ln.quantity
+            },
+            code="insufficient_stock",
+        )
+    # One UPDATE for what is known only now: the code (from the id), the main warehouse (the one
+    # holding most of the reservations) and whether the order waits for stock.
+    order.code = f"DH{order.pk:06d}"
+    order.search_text = _search_text(order)
+    order.sub_state = SubState.AWAITING_STOCK if short else SubState.NONE
+    if reserved.by_warehouse:
+        order.warehouse_id = max(
+            reserved.by_warehouse, key=lambda w: (reserved.by_warehouse[w], -w)
+        )
+    else:
+        order.warehouse_id = allocation[0][0] if allocation[0] else None
+    Order.objects.filter(pk=order.pk).update(
+        code=order.code,
+        search_text=order.search_text,
+        sub_state=order.sub_state,
+        warehouse_id=order.warehouse_id,
+    )
+    message = _("Order received from %(channel)s.") % {"channel": Channel(channel).label}
+    if short:
+        message += " " + _("Waiting for stock: %(skus)s.") % {
+            "skus": ", ".join(f"{s} (−{q})" for s, q in short.items())
+        }
+    _event(order, kind=OrderEvent.Kind.CREATED, actor=actor, message=message, data={"short": short})
+    if confirm:
+        order = order_confirm(order=order, actor=actor)
+    return order
