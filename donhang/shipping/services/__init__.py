@@ -1,0 +1,57 @@
+"""Shipping writes. Calls to carriers never run inside a database transaction: a service saves
+what we know, a task calls the carrier, another short transaction records the answer."""
+
+from donhang.shipping.services._common import MAX_ATTEMPTS
+from donhang.shipping.services.accounts import adapter_for, carrier_account_save
+from donhang.shipping.services.cod import (
+    PayoutLineInput,
+    cod_payout_record,
+    cod_payout_rows_from_file,
+)
+from donhang.shipping.services.requests import ShipmentDraft, _build_request, shipment_draft
+from donhang.shipping.services.sending import (
+    CarrierQuotes,
+    shipment_cancel,
+    shipment_create,
+    shipment_mark_created,
+    shipment_quotes,
+    shipment_redeliver,
+    shipment_retry,
+    shipment_return,
+    shipment_submit,
+)
+from donhang.shipping.services.tracking import (
+    shipment_apply_event,
+    shipment_get_for_tracking,
+    shipment_poll,
+    shipments_due_for_polling,
+    webhook_process,
+    webhook_receive,
+)
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "CarrierQuotes",
+    "PayoutLineInput",
+    "ShipmentDraft",
+    "_build_request",
+    "adapter_for",
+    "carrier_account_save",
+    "cod_payout_record",
+    "cod_payout_rows_from_file",
+    "shipment_apply_event",
+    "shipment_cancel",
+    "shipment_create",
+    "shipment_draft",
+    "shipment_get_for_tracking",
+    "shipment_mark_created",
+    "shipment_poll",
+    "shipment_quotes",
+    "shipment_redeliver",
+    "shipment_retry",
+    "shipment_return",
+    "shipment_submit",
+    "shipments_due_for_polling",
+    "webhook_process",
+    "webhook_receive",
+]

@@ -1,0 +1,198 @@
+"""COD reconciliation: carrier payouts matched to delivered shipments."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from donhang.core.audit import actor_user, audit
+from donhang.core.errors import Conflict, ValidationFailed
+from donhang.core.permissions import require_perm
+from donhang.orders.services import order_mark_paid
+from donhang.shipping.carriers.ports import (
+    ShipmentStatus,
+)
+from donhang.shipping.models import (
+    CarrierAccount,
+    CodPayout,
+    CodPayoutLine,
+    Shipment,
+)
+
+
+@dataclass
+class PayoutLineInput:
+    tracking_code: str
+    cod_amount: int
+    fee: int = 0
+
+
+@transaction.atomic
+def cod_payout_record(
+    *,
+    account: CarrierAccount,
+    paid_at: date,
+    lines: list[PayoutLineInput],
+    reference: str = "",
+    source_file: str = "",
+    actor=None,
+) -> CodPayout:
+    """Record a carrier payout and match it to delivered shipments by tracking number; flag
+    differences in COD and fees. Delivered COD orders that are now paid become completed."""
+    require_perm(actor, "shipping.reconcile_cod")
+    if not lines:
+        raise ValidationFailed(
+            _("The payout has no lines."), fields={"lines": _("Add at least one tracking number.")}
+        )
+    codes = [ln.tracking_code.strip() for ln in lines]
+    if reference and CodPayout.objects.filter(account=account, reference=reference).exists():
+        raise Conflict(
+            _("This statement was already recorded."),
+            fields={"reference": _("Already recorded.")},
+            code="duplicate_payout",
+        )
+    shipments = {
+        s.tracking_code: s
+        for s in Shipment.objects.select_for_update()
+        .filter(account=account, tracking_code__in=codes)
+        .select_related("order")
+    }
+    payout = CodPayout.objects.create(
+        account=account,
+        paid_at=paid_at,
+        reference=reference,
+        source_file=source_file,
+        created_by=actor_user(actor),
+    )
+    rows, paid_orders = [], []
+    now = timezone.now()
+    for ln, code in zip(lines, codes, strict=True):
+        shipment = shipments.get(code)
+        problem, cod_diff, fee_diff = "", 0, 0
+        if shipment is None:
+            problem = _("No shipment with this tracking number.")
+        else:
+            cod_diff = ln.cod_amount - shipment.cod_amount
+            expected_fee = (
+                shipment.fee_charged if shipment.fee_charged is not None else shipment.fee
+            )
+            fee_diff = ln.fee - expected_fee if ln.fee else 0
+            if shipment.cod_paid_at:
+                problem = _("Already paid in an earlier statement.")
+            elif shipment.status != ShipmentStatus.DELIVERED.value:
+                problem = _("Paid, but the shipment is not delivered.")
+            elif cod_diff:
+                problem = _("COD differs from the order.")
+            elif fee_diff:
+                problem = _("Fee differs from the quote.")
+            if not shipment.cod_paid_at:
+                shipment.cod_paid_amount, shipment.cod_paid_at = ln.cod_amount, now
+                if ln.fee:
+                    shipment.fee_charged = ln.fee
+                shipment.save(update_fields=["cod_paid_amount", "cod_paid_at", "fee_charged"])
+                if shipment.status == ShipmentStatus.DELIVERED.value:
+                    paid_orders.append(shipment.order)
+        rows.append(
+            CodPayoutLine(
+                payout=payout,
+                tracking_code=code,
+                shipment=shipment,
+                cod_amount=ln.cod_amount,
+                fee=ln.fee,
+                cod_difference=cod_diff,
+                fee_difference=fee_diff,
+                problem=problem,
+            )
+        )
+    CodPayoutLine.objects.bulk_create(rows)
+    for order in paid_orders:
+        order_mark_paid(order=order, actor=actor)
+    audit(
+        actor=actor,
+        action="cod_payout.record",
+        obj=payout,
+        summary=f"{account} {paid_at} {len(rows)} lines",
+    )
+    return payout
+
+
+def cod_payout_rows_from_file(*, filename: str, content: bytes) -> list[PayoutLineInput]:
+    """A carrier statement (.xlsx or .csv): a tracking-number column and a COD column, and
+    optionally a fee column; headers in Vietnamese or English. All rows checked first."""
+    import csv
+    import io
+
+    from donhang.core.text import fold
+
+    if filename.lower().endswith(".xlsx"):
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+        table = [
+            ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
+        ]
+    else:
+        table = list(csv.reader(io.StringIO(content.decode("utf-8-sig", errors="replace"))))
+    if not table:
+        raise ValidationFailed(_("The file is empty."), fields={"file": _("No rows.")})
+    header = [fold(h) for h in table[0]]
+
+    def column(*names):
+        return next((i for i, h in enumerate(header) if h in names), None)
+
+    code_col = column(
+        "ma van don",
+        "tracking",
+        "tracking code",
+        "tracking number",
+        "order_code",
+        "ma don hang",
+        "van don",
+    )
+    cod_col = column("tien thu ho", "cod", "cod amount", "thu ho", "tien cod")
+    fee_col = column("phi", "fee", "phi van chuyen", "cuoc phi", "tong phi")
+    if code_col is None or cod_col is None:
+        raise ValidationFailed(
+            _("The statement needs a tracking-number column and a COD column."),
+            fields={"file": _("Columns not found.")},
+        )
+
+    def number(row, col):
+        """A whole VND amount as statements write it: 360000, 360.000, 360,000 or 360000.0."""
+        if col is None or col >= len(row):
+            return 0
+        text = str(row[col]).strip().replace(" ", "").replace("₫", "").replace("đ", "")
+        if not text:
+            return 0
+        if re.fullmatch(r"-?\d{1,3}([.,]\d{3})+", text):
+            return int(re.sub(r"[.,]", "", text))
+        value = float(text)  # ValueError for anything else
+        if not math.isfinite(value) or not value.is_integer():
+            raise ValueError(text)
+        return int(value)
+
+    rows, errors = [], {}
+    for n, row in enumerate(table[1:], start=2):
+        if not any(str(c).strip() for c in row):
+            continue
+        try:
+            rows.append(
+                PayoutLineInput(
+                    tracking_code=str(row[code_col]).strip(),
+                    cod_amount=number(row, cod_col),
+                    fee=number(row, fee_col),
+                )
+            )
+        except (ValueError, IndexError):
+            errors[f"row {n}"] = _("COD or fee is not a number.")
+    if errors:
+        raise ValidationFailed(
+            _("Some rows of the statement are not valid; nothing was recorded."), fields=errors
+        )
+    return rows
