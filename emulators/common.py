@@ -422,3 +422,76 @@ class WebhookDispatcher:
 
 def url_path(url: str) -> str:
     return urlsplit(url).path or "/"
+
+
+# --------------------------------------------------------------------------- shared control
+
+
+class ShipmentTimeline:
+    """The control API both carrier emulators share: move an order to its next status (or a
+    given one), fail the next delivery, let time pass, deliver queued webhooks.
+
+    A subclass provides ``lock``, ``clock``, ``orders``, ``webhooks``, ``step_seconds``,
+    ``return_window``, ``set_status(order, status, when=None, reason_code=None)`` and these
+    class attributes/hooks: ``model`` (a module with TERMINAL, next_status(order) and
+    DEFAULT_FAIL_REASON), ``known_statuses``, ``waiting_status`` (the status that waits
+    ``return_window`` for the shop's decision), ``_parse_status(value)`` and ``_describe(order)``.
+    """
+
+    model: Any
+    known_statuses: Any
+    waiting_status: Any
+
+    def order(self, code: str):
+        try:
+            return self.orders[str(code)]
+        except KeyError:
+            raise KeyError(f"unknown order {code!r}") from None
+
+    def _parse_status(self, value):
+        return value
+
+    def _describe(self, order) -> dict:
+        raise NotImplementedError
+
+    def advance(self, code: str, to_status=None, reason_code=None) -> dict:
+        """Move an order to its next status (or ``to_status``); returns its description."""
+        with self.lock:
+            order = self.order(code)
+            if order.status in self.model.TERMINAL:
+                raise ValueError(f"order {code} is {order.status} (terminal)")
+            target = (
+                self.model.next_status(order)
+                if to_status is None
+                else self._parse_status(to_status)
+            )
+            if target not in self.known_statuses:
+                raise ValueError(f"unknown status {target!r}")
+            self.set_status(order, target, reason_code=reason_code)
+            return self._describe(order)
+
+    def fail_next_delivery(self, code: str, reason_code: str | None = None) -> None:
+        with self.lock:
+            self.order(code).fail_next_delivery = reason_code or self.model.DEFAULT_FAIL_REASON
+
+    def tick(self, seconds: float) -> int:
+        """Advance the clock; move every active order along the timeline. Returns steps made."""
+        with self.lock:
+            target = self.clock.advance(seconds)
+            moved = 0
+            for order in sorted(self.orders.values(), key=lambda o: o.created):
+                while (nxt := self.model.next_status(order)) is not None:
+                    wait = (
+                        self.return_window
+                        if order.status == self.waiting_status
+                        else self.step_seconds
+                    )
+                    due = order.status_time + timedelta(seconds=wait)
+                    if due > target:
+                        break
+                    self.set_status(order, nxt, due)
+                    moved += 1
+            return moved
+
+    def pump(self, flush: bool = False) -> int:
+        return self.webhooks.pump(flush=flush)

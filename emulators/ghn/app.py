@@ -41,10 +41,9 @@ Choices where the reference is unsure ([U]) or silent:
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from random import Random
 
-from emulators.common import Clock, Faults, JsonApp, WebhookDispatcher
+from emulators.common import Clock, Faults, JsonApp, ShipmentTimeline, WebhookDispatcher
 from emulators.control import add_control_routes
 from emulators.geo import load_catalogue
 from emulators.ghn import model as m
@@ -54,8 +53,12 @@ from emulators.ghn.validation import DEFAULT_LIMITS
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRTUVWXY346789"
 
 
-class GhnEmulator(GhnApi):
+class GhnEmulator(ShipmentTimeline, GhnApi):
     """In-memory GHN. ``wsgi_app`` serves the API; the methods below drive it."""
+
+    model = m
+    known_statuses = m.ALL_STATUSES
+    waiting_status = "waiting_to_return"
 
     def __init__(
         self,
@@ -148,48 +151,7 @@ class GhnEmulator(GhnApi):
         order.log.append({"status": status, "updated_date": m.iso_z(when)})
         self.emit(order, "switch_status", when)
 
-    def order(self, order_code: str) -> m.GhnOrder:
-        try:
-            return self.orders[order_code]
-        except KeyError:
-            raise KeyError(f"unknown order {order_code!r}") from None
-
     # ------------------------------------------------------------------ control API
-
-    def advance(self, order_code: str, to_status: str | None = None, reason_code=None) -> dict:
-        """Move an order to its next status (or ``to_status``); returns its detail."""
-        with self.lock:
-            order = self.order(order_code)
-            if order.status in m.TERMINAL:
-                raise ValueError(f"order {order_code} is {order.status} (terminal)")
-            target = to_status or m.next_status(order)
-            if target not in m.ALL_STATUSES:
-                raise ValueError(f"unknown status {target!r}")
-            self.set_status(order, target, reason_code=reason_code)
-            return self.detail(order)
-
-    def fail_next_delivery(self, order_code: str, reason_code: str | None = None) -> None:
-        with self.lock:
-            self.order(order_code).fail_next_delivery = reason_code or m.DEFAULT_FAIL_REASON
-
-    def tick(self, seconds: float) -> int:
-        """Advance the clock; move every active order along the timeline. Returns steps made."""
-        with self.lock:
-            target = self.clock.advance(seconds)
-            moved = 0
-            for order in sorted(self.orders.values(), key=lambda o: o.created):
-                while (nxt := m.next_status(order)) is not None:
-                    wait = (
-                        self.return_window
-                        if order.status == "waiting_to_return"
-                        else self.step_seconds
-                    )
-                    due = order.status_time + timedelta(seconds=wait)
-                    if due > target:
-                        break
-                    self.set_status(order, nxt, due)
-                    moved += 1
-            return moved
 
     def mark_cod_transferred(self, order_code: str) -> None:
         with self.lock:
@@ -223,8 +185,8 @@ class GhnEmulator(GhnApi):
         fee["return"] = order.fee.get("return", 0)
         order.fee = fee
 
-    def pump(self, flush: bool = False) -> int:
-        return self.webhooks.pump(flush=flush)
+    def _describe(self, order) -> dict:
+        return self.detail(order)
 
     def state(self) -> dict:
         with self.lock:

@@ -53,15 +53,19 @@ import threading
 from datetime import timedelta
 from random import Random
 
-from emulators.common import Clock, Faults, JsonApp, WebhookDispatcher
+from emulators.common import Clock, Faults, JsonApp, ShipmentTimeline, WebhookDispatcher
 from emulators.control import add_control_routes
 from emulators.geo import load_catalogue
 from emulators.viettelpost import model as m
 from emulators.viettelpost.api import VtpApi
 
 
-class ViettelPostEmulator(VtpApi):
+class ViettelPostEmulator(ShipmentTimeline, VtpApi):
     """In-memory Viettel Post. ``wsgi_app`` serves the API; the methods below drive it."""
+
+    model = m
+    known_statuses = m.STATUS_NAMES
+    waiting_status = 505
 
     def __init__(
         self,
@@ -219,44 +223,7 @@ class ViettelPostEmulator(VtpApi):
         order.history.append((status, when))
         self.emit(order, when)
 
-    def order(self, waybill: str) -> m.VtpOrder:
-        try:
-            return self.orders[str(waybill)]
-        except KeyError:
-            raise KeyError(f"unknown waybill {waybill!r}") from None
-
     # ------------------------------------------------------------------ control API
-
-    def advance(self, waybill: str, to_status: int | None = None, reason_code=None) -> dict:
-        """Move an order to its next status (or ``to_status``); returns a summary."""
-        with self.lock:
-            order = self.order(waybill)
-            if order.status in m.TERMINAL:
-                raise ValueError(f"order {waybill} is {order.status} (terminal)")
-            target = m.next_status(order) if to_status is None else int(to_status)
-            if target not in m.STATUS_NAMES:
-                raise ValueError(f"unknown status {target!r}")
-            self.set_status(order, target, reason_code=reason_code)
-            return self.summary(order)
-
-    def fail_next_delivery(self, waybill: str, reason_code: str | None = None) -> None:
-        with self.lock:
-            self.order(waybill).fail_next_delivery = reason_code or m.DEFAULT_FAIL_REASON
-
-    def tick(self, seconds: float) -> int:
-        """Advance the clock; move every active order along the timeline. Returns steps made."""
-        with self.lock:
-            target = self.clock.advance(seconds)
-            moved = 0
-            for order in sorted(self.orders.values(), key=lambda o: o.created):
-                while (nxt := m.next_status(order)) is not None:
-                    wait = self.return_window if order.status == 505 else self.step_seconds
-                    due = order.status_time + timedelta(seconds=wait)
-                    if due > target:
-                        break
-                    self.set_status(order, nxt, due)
-                    moved += 1
-            return moved
 
     def mark_cod_transferred(self, waybill: str) -> None:
         with self.lock:
@@ -265,8 +232,11 @@ class ViettelPostEmulator(VtpApi):
                 raise ValueError(f"order {waybill} has no collected COD")
             order.cod_transferred_at = self.clock.now()
 
-    def pump(self, flush: bool = False) -> int:
-        return self.webhooks.pump(flush=flush)
+    def _parse_status(self, value):
+        return int(value)
+
+    def _describe(self, order) -> dict:
+        return self.summary(order)
 
     def summary(self, o: m.VtpOrder) -> dict:
         return {
