@@ -1,0 +1,37 @@
+"""A small callback registry: how a lower app tells a higher one something without importing it.
+
+The layers contract (DESIGN.md section 4) forbids e.g. inventory importing orders. When inventory
+must say "stock arrived for these variants" (so that waiting orders get served), orders registers
+a handler for the hook name at start-up (its AppConfig.ready) and inventory calls `emit`.
+
+Handlers run synchronously, in the caller's transaction, in registration order. Hook names are
+documented where they are emitted:
+
+- ``stock.arrived`` (variant_ids: set[int], actor): sellable stock grew; serve waiting orders.
+- ``stock.shortfall`` (shortfall: dict[(variant_id, warehouse_id), int], actor, reason: str):
+  on-hand stock is about to drop below what is reserved; take that many units of reservation
+  back from the newest open orders so that the count can be posted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+_handlers: dict[str, list[Callable[..., Any]]] = defaultdict(list)
+
+
+def register(name: str, handler: Callable[..., Any]) -> None:
+    """Register handler for name once (registering the same function again is a no-op)."""
+    if handler not in _handlers[name]:
+        _handlers[name].append(handler)
+
+
+def emit(name: str, **kwargs: Any) -> list[Any]:
+    """Call every handler of name with kwargs; return their results in order."""
+    return [handler(**kwargs) for handler in list(_handlers.get(name, ()))]
+
+
+def registered(name: str) -> list[Callable[..., Any]]:
+    return list(_handlers.get(name, ()))
