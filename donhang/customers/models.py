@@ -35,7 +35,47 @@ class Ward(models.Model):
         return f"{self.name}, {self.province.name}"
 
 
-class Customer(models.Model):
+class BuyerKind(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    COMPANY = "company", _("Company")
+
+
+class BuyerIdentity(models.Model):
+    """Who the invoice is made out to: an individual or a company with its tax code.
+
+    Kept on the customer (the default) and copied onto each order, where it can be changed."""
+
+    buyer_kind = models.CharField(
+        _("buyer"), max_length=12, choices=BuyerKind.choices, default=BuyerKind.INDIVIDUAL
+    )
+    buyer_company_name = models.CharField(_("company name"), max_length=255, blank=True)
+    buyer_tax_code = models.CharField(
+        _("tax code"),
+        max_length=14,
+        blank=True,
+        help_text=_("10 digits, 10 + “-” + 3 for a branch, or an individual's 12-digit ID."),
+    )
+    buyer_address = models.CharField(_("invoice address"), max_length=400, blank=True)
+    buyer_email = models.EmailField(_("invoice email"), blank=True)
+    wants_invoice = models.BooleanField(_("wants a VAT invoice"), default=False)
+
+    class Meta:
+        abstract = True
+
+    BUYER_FIELDS = (
+        "buyer_kind",
+        "buyer_company_name",
+        "buyer_tax_code",
+        "buyer_address",
+        "buyer_email",
+        "wants_invoice",
+    )
+
+    def buyer_identity(self) -> dict:
+        return {f: getattr(self, f) for f in self.BUYER_FIELDS}
+
+
+class Customer(BuyerIdentity):
     """A buyer, from any channel. Found by phone; duplicates (same phone) are merged on request."""
 
     name = models.CharField(_("name"), max_length=150)

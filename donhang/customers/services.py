@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,8 +11,9 @@ from django.utils.translation import gettext as _
 from donhang.core.audit import audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.phone import normalize_phone
+from donhang.core.taxcode import tax_code_normalize
 from donhang.core.text import fold
-from donhang.customers.models import Customer, CustomerAddress, Province, Ward
+from donhang.customers.models import BuyerKind, Customer, CustomerAddress, Province, Ward
 from donhang.customers.selectors import address_units_resolve, customer_find_by_phone
 
 
@@ -218,3 +221,76 @@ def customer_merge(*, keep: Customer, duplicates: list[Customer], actor=None) ->
     Customer.objects.filter(pk__in=ids).update(merged_into=keep)
     audit(actor=actor, action="customer.merge", obj=keep, summary=", ".join(str(i) for i in ids))
     return keep
+
+
+def buyer_identity_clean(
+    *,
+    kind: str = BuyerKind.INDIVIDUAL,
+    company_name: str = "",
+    tax_code: str = "",
+    address: str = "",
+    email: str = "",
+    wants_invoice: bool = False,
+    prefix: str = "buyer",
+) -> dict:
+    """Checked buyer identity for invoices, as model fields (buyer_kind, buyer_tax_code, …).
+
+    A company needs its name and a valid tax code (10 digits, or 10-3 for a branch); an
+    individual may give a tax code (their 12-digit personal ID counts since 1 July 2025)."""
+    errors: dict[str, str] = {}
+    kind = kind or BuyerKind.INDIVIDUAL
+    if kind not in BuyerKind.values:
+        errors[f"{prefix}.kind"] = _("Choose individual or company.")
+    company_name = (company_name or "").strip()
+    address = (address or "").strip()
+    email = (email or "").strip()
+    try:
+        tax_code = tax_code_normalize(tax_code, field=f"{prefix}.tax_code")
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+        tax_code = ""
+    if kind == BuyerKind.COMPANY:
+        if not company_name:
+            errors[f"{prefix}.company_name"] = _("Enter the company's name.")
+        if not tax_code and f"{prefix}.tax_code" not in errors:
+            errors[f"{prefix}.tax_code"] = _("A company needs its tax code on the invoice.")
+        elif len(tax_code) == 12:
+            errors[f"{prefix}.tax_code"] = _(
+                "A company's tax code has 10 digits (or 10-3 for a branch)."
+            )
+    if len(company_name) > 255:
+        errors[f"{prefix}.company_name"] = _("At most 255 characters.")
+    if len(address) > 400:
+        errors[f"{prefix}.address"] = _("At most 400 characters.")
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            errors[f"{prefix}.email"] = _("Enter a valid email address.")
+    if errors:
+        raise ValidationFailed(_("The buyer's invoice details are not valid."), fields=errors)
+    return {
+        "buyer_kind": kind,
+        "buyer_company_name": company_name if kind == BuyerKind.COMPANY else "",
+        "buyer_tax_code": tax_code,
+        "buyer_address": address,
+        "buyer_email": email,
+        "wants_invoice": bool(wants_invoice),
+    }
+
+
+@transaction.atomic
+def customer_set_buyer_identity(*, customer: Customer, identity: dict, actor=None) -> Customer:
+    """Remember the buyer identity (from buyer_identity_clean) as the customer's default."""
+    changed = [f for f, v in identity.items() if getattr(customer, f) != v]
+    if changed:
+        for f in changed:
+            setattr(customer, f, identity[f])
+        customer.save(update_fields=changed)
+        audit(
+            actor=actor,
+            action="customer.buyer_identity",
+            obj=customer,
+            summary=identity.get("buyer_tax_code") or identity.get("buyer_kind", ""),
+        )
+    return customer

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
@@ -12,8 +13,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from donhang.core.errors import DomainError, NotFound, ValidationFailed
+from donhang.core.money import VAT_RATE_ORDER
 from donhang.orders import selectors, services
 from donhang.orders.models import IdempotencyRecord, Order
+from donhang.orders.timeline import event_text
 
 router = Router(tags=["orders"])
 
@@ -40,6 +43,30 @@ class LineIn(Schema):
         None, description="VND incl. VAT; default: the variant's sale price"
     )
     discount: int = Field(0, description="VND off this line")
+    discount_percent: Decimal | None = Field(
+        None, description="Or a percentage (0–100) of quantity × unit price off this line"
+    )
+
+
+class OrderDiscountIn(Schema):
+    amount: int | None = Field(None, description="VND off the order")
+    percent: Decimal | None = Field(None, description="Or a percentage (0–100) of the lines")
+    funded_by: str = Field(
+        "seller",
+        description="seller: spread over the lines, lowers the VAT base; platform: a "
+        "marketplace voucher the platform pays to the seller (lowers what the buyer pays)",
+    )
+
+
+class BuyerIn(Schema):
+    kind: str = Field("individual", description="individual or company")
+    company_name: str = ""
+    tax_code: str = Field(
+        "", description="10 digits, 10-3 for a branch, or an individual's 12-digit ID number"
+    )
+    address: str = Field("", description="Address printed on the invoice")
+    email: str = Field("", description="Where the e-invoice is sent")
+    wants_invoice: bool = False
 
 
 class OrderIn(Schema):
@@ -50,6 +77,10 @@ class OrderIn(Schema):
     shipping_fee: int = 0
     shipping_fee_payer: str = "buyer"
     payment_method: str = Field("cod", description="cod, bank_transfer or marketplace_prepaid")
+    order_discount: OrderDiscountIn | None = None
+    buyer: BuyerIn | None = Field(
+        None, description="Who the invoice is made out to; default: the customer's last details"
+    )
     note: str = ""
     allow_backorder: bool = Field(
         True, description="false: answer 409 and create nothing unless every unit can be reserved"
@@ -60,11 +91,41 @@ class LineOut(Schema):
     sku: str
     name: str
     quantity: int
-    unit_price: int
-    discount: int
+    unit_price: int = Field(..., description="VND incl. VAT")
+    discount: int = Field(..., description="Seller discount on the line: its own + its share")
+    line_discount: int = Field(..., description="The line's own discount")
+    discount_percent: Decimal | None
+    order_discount: int = Field(..., description="Its share of the order's seller discount")
+    gross: int = Field(..., description="What the buyer pays for the line, VAT included")
+    net: int = Field(..., description="gross without VAT")
+    vat: int = Field(..., description="net + vat = gross")
     vat_rate: str
     reserved: int
     short: int
+
+
+class VatRowOut(Schema):
+    rate: str
+    gross: int
+    net: int
+    vat: int
+
+
+class BuyerOut(Schema):
+    kind: str
+    company_name: str
+    tax_code: str
+    address: str
+    email: str
+    wants_invoice: bool
+
+
+class PaymentOut(Schema):
+    method: str
+    amount: int
+    fee: int
+    reference: str
+    paid_on: date
 
 
 class AddressOut(Schema):
@@ -86,6 +147,9 @@ class EventOut(Schema):
     at: datetime
     actor: str
     kind: str
+    code: str
+    params: dict
+    text: str = Field(..., description="What happened, in the reader's language")
     from_status: str
     to_status: str
     from_sub_state: str
@@ -105,10 +169,23 @@ class OrderOut(Schema):
     shipping_fee: int
     shipping_fee_payer: str
     goods_total: int
-    discount_total: int
+    discount_total: int = Field(..., description="Seller-funded discounts (lines and order)")
+    order_discount: int
+    platform_discount: int = Field(..., description="Platform-funded voucher")
     vat_total: int
     total: int
+    buyer_owes: int = Field(..., description="total − platform voucher")
     cod_amount: int
+    vat_breakdown: list[VatRowOut] = []
+    payment_status: str = Field(
+        ..., description="unpaid, partly_paid, paid, partly_refunded or refunded"
+    )
+    paid_total: int
+    refunded_total: int
+    fees_total: int
+    outstanding: int
+    buyer: BuyerOut
+    payments: list[PaymentOut] = []
     note: str
     warehouse: str | None
     created_at: datetime
@@ -151,9 +228,27 @@ def order_out(order: Order, *, with_lines: bool = True, with_events: bool = Fals
         "shipping_fee_payer": order.shipping_fee_payer,
         "goods_total": order.goods_total,
         "discount_total": order.discount_total,
+        "order_discount": order.order_discount,
+        "platform_discount": order.platform_discount,
         "vat_total": order.vat_total,
         "total": order.total,
+        "buyer_owes": order.buyer_owes,
         "cod_amount": order.cod_amount,
+        "vat_breakdown": [],
+        "payment_status": order.payment_status,
+        "paid_total": order.paid_total,
+        "refunded_total": order.refunded_total,
+        "fees_total": order.fees_total,
+        "outstanding": order.outstanding,
+        "buyer": {
+            "kind": order.buyer_kind,
+            "company_name": order.buyer_company_name,
+            "tax_code": order.buyer_tax_code,
+            "address": order.buyer_address,
+            "email": order.buyer_email,
+            "wants_invoice": order.wants_invoice,
+        },
+        "payments": [],
         "note": order.note,
         "warehouse": order.warehouse.code if order.warehouse_id else None,
         "created_at": order.created_at,
@@ -167,19 +262,42 @@ def order_out(order: Order, *, with_lines: bool = True, with_events: bool = Fals
                 "name": ln.name,
                 "quantity": ln.quantity,
                 "unit_price": ln.unit_price,
-                "discount": ln.discount,
+                "discount": ln.discount + ln.order_discount,
+                "line_discount": ln.discount,
+                "discount_percent": ln.discount_percent,
+                "order_discount": ln.order_discount,
+                "gross": ln.gross,
+                "net": ln.net,
+                "vat": ln.vat,
                 "vat_rate": ln.vat_rate,
                 "reserved": ln.reserved_quantity,
                 "short": ln.quantity - ln.reserved_quantity,
             }
             for ln in order.lines.all()
         ]
+        data["vat_breakdown"] = [
+            {"rate": r.rate, "gross": r.gross, "net": r.net, "vat": r.vat}
+            for r in sorted(order.vat_lines.all(), key=lambda r: VAT_RATE_ORDER.index(r.rate))
+        ]
     if with_events:
+        data["payments"] = [
+            {
+                "method": p.method,
+                "amount": p.amount,
+                "fee": p.fee,
+                "reference": p.reference,
+                "paid_on": p.paid_on,
+            }
+            for p in order.payments.all()
+        ]
         data["events"] = [
             {
                 "at": ev.at,
                 "actor": ev.actor_label,
                 "kind": ev.kind,
+                "code": ev.code,
+                "params": ev.params,
+                "text": event_text(ev.code, ev.params),
                 "from_status": ev.from_status,
                 "to_status": ev.to_status,
                 "from_sub_state": ev.from_sub_state,
@@ -248,9 +366,20 @@ def create_order(request, payload: OrderIn):
                         quantity=ln.quantity,
                         unit_price=ln.unit_price,
                         discount=ln.discount,
+                        discount_percent=ln.discount_percent,
                     )
                     for ln in payload.lines
                 ],
+                discounts=[
+                    services.DiscountInput(
+                        amount=payload.order_discount.amount,
+                        percent=payload.order_discount.percent,
+                        funded_by=payload.order_discount.funded_by,
+                    )
+                ]
+                if payload.order_discount
+                else None,
+                buyer=services.BuyerInput(**payload.buyer.dict()) if payload.buyer else None,
                 shipping_fee=payload.shipping_fee,
                 shipping_fee_payer=payload.shipping_fee_payer,
                 payment_method=payload.payment_method,
@@ -342,7 +471,7 @@ def list_orders(request, query: Query[OrderQuery]):
     )
     from django.db.models import prefetch_related_objects
 
-    prefetch_related_objects(page.orders, "lines", "shipping_ward")
+    prefetch_related_objects(page.orders, "lines", "shipping_ward", "vat_lines")
     return {
         "items": [order_out(o) for o in page.orders],
         "next_cursor": page.next_cursor,
@@ -397,6 +526,89 @@ def cancel_order(request, code: str):
             ) from exc
     services.order_cancel(order=_get(code), reason=reason, actor=request.principal)
     return order_out(_get(code), with_events=True)
+
+
+class OrderPatchIn(Schema):
+    address: AddressIn | None = Field(None, description="New delivery address")
+    shipping_fee: int | None = None
+    shipping_fee_payer: str | None = None
+    payment_method: str | None = None
+    order_discount: OrderDiscountIn | None = Field(
+        None, description="Replaces the order's discounts; {} removes them"
+    )
+    buyer: BuyerIn | None = None
+
+
+@router.patch(
+    "/orders/{code}",
+    response=OrderOut,
+    summary="Edit an order before it is handed over (address, fee, payment, discount, buyer)",
+    description=(
+        "Fields left out stay as they are. Every change is a revision on the timeline (before → "
+        "after); a change to a packed order sends it back to packing. After an e-invoice is "
+        "issued the money is frozen (409 `money_locked`)."
+    ),
+)
+def patch_order(request, code: str, payload: OrderPatchIn):
+    request.principal.require("orders.change_order")
+    sent = payload.model_dump(exclude_unset=True)
+    discounts = None
+    if "order_discount" in sent:
+        d = payload.order_discount
+        discounts = (
+            [services.DiscountInput(amount=d.amount, percent=d.percent, funded_by=d.funded_by)]
+            if d is not None and (d.amount is not None or d.percent is not None)
+            else []
+        )
+    address = payload.address
+    services.order_update(
+        order=_get(code),
+        address=services.AddressInput(
+            line=address.line, ward=address.ward, province=address.province
+        )
+        if address is not None
+        else None,
+        shipping_fee=payload.shipping_fee,
+        shipping_fee_payer=payload.shipping_fee_payer,
+        payment_method=payload.payment_method,
+        discounts=discounts,
+        buyer=services.BuyerInput(**payload.buyer.dict()) if payload.buyer else None,
+        actor=request.principal,
+    )
+    return order_out(_get(code), with_events=True)
+
+
+class PaymentIn(Schema):
+    method: str = Field(
+        ..., description="cod_payout, bank_transfer, cash, card or marketplace_settlement"
+    )
+    amount: int = Field(..., description="VND received; negative for a refund")
+    fee: int = Field(0, description="VND withheld by the carrier or platform")
+    reference: str = ""
+    paid_on: date | None = None
+    note: str = ""
+
+
+@router.post(
+    "/orders/{code}/payments",
+    response={201: OrderOut},
+    summary="Record money received for an order (or refunded, with a negative amount)",
+)
+def record_payment(request, code: str, payload: PaymentIn):
+    request.principal.require(
+        "orders.refund_payment" if payload.amount < 0 else "orders.add_payment"
+    )
+    services.order_payment_record(
+        order=_get(code),
+        method=payload.method,
+        amount=payload.amount,
+        fee=payload.fee,
+        reference=payload.reference,
+        paid_on=payload.paid_on,
+        note=payload.note,
+        actor=request.principal,
+    )
+    return Status(201, order_out(_get(code), with_events=True))
 
 
 # --- stock -----------------------------------------------------------------------------------

@@ -8,9 +8,23 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from donhang.customers.forms import AddressUnitsFormMixin, ProvinceField, WardField
+from donhang.core.errors import ValidationFailed
+from donhang.customers.forms import (
+    AddressUnitsFormMixin,
+    BootstrapFormMixin,
+    ProvinceField,
+    WardField,
+)
+from donhang.customers.models import BuyerKind
 from donhang.inventory.models import Warehouse
-from donhang.orders.models import Channel, PaymentMethod, ShippingFeePayer, Status, SubState
+from donhang.orders.models import (
+    Channel,
+    PaymentMethod,
+    PaymentRecordMethod,
+    ShippingFeePayer,
+    Status,
+    SubState,
+)
 from donhang.orders.selectors import OrderFilters
 
 MANUAL_CHANNELS = [Channel.MANUAL_PHONE, Channel.MANUAL_FACEBOOK, Channel.OTHER]
@@ -203,3 +217,111 @@ def line_rows_from(data) -> list[LineRow]:
             )
         )
     return rows
+
+
+# --- editing an order and recording payments ---------------------------------------------------
+
+
+class OrderEditForm(BootstrapFormMixin, AddressUnitsFormMixin, forms.Form):
+    """What may change on an order until it is handed over, besides its lines."""
+
+    field_aliases = {
+        "address.line": "address_line",
+        "address.province": "province",
+        "address.ward": "ward",
+        "order_discount.amount": "order_discount",
+        "order_discount.percent": "order_discount",
+        "buyer.kind": "buyer_kind",
+        "buyer.company_name": "buyer_company_name",
+        "buyer.tax_code": "buyer_tax_code",
+        "buyer.address": "buyer_address",
+        "buyer.email": "buyer_email",
+    }
+
+    address_line = forms.CharField(
+        label=gettext_lazy("Street address"), max_length=255, required=False
+    )
+    province = ProvinceField(required=False)
+    ward = WardField(required=False)
+    shipping_fee = forms.IntegerField(
+        label=gettext_lazy("Shipping fee (₫)"), min_value=0, max_value=10**12, required=False
+    )
+    shipping_fee_payer = forms.ChoiceField(
+        label=gettext_lazy("Shipping fee paid by"), choices=ShippingFeePayer.choices
+    )
+    payment_method = forms.ChoiceField(
+        label=gettext_lazy("Payment method"), choices=PaymentMethod.choices
+    )
+    order_discount = forms.CharField(
+        label=gettext_lazy("Order discount (₫ or %)"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("“20000” takes 20.000 ₫ off; “10%” takes 10 % of the goods."),
+    )
+    buyer_kind = forms.ChoiceField(label=gettext_lazy("Invoice to"), choices=BuyerKind.choices)
+    buyer_company_name = forms.CharField(
+        label=gettext_lazy("Company name"), max_length=255, required=False
+    )
+    buyer_tax_code = forms.CharField(label=gettext_lazy("Tax code"), max_length=20, required=False)
+    buyer_address = forms.CharField(
+        label=gettext_lazy("Invoice address"), max_length=400, required=False
+    )
+    buyer_email = forms.CharField(
+        label=gettext_lazy("Invoice email"), max_length=254, required=False
+    )
+    wants_invoice = forms.BooleanField(label=gettext_lazy("Wants a VAT invoice"), required=False)
+
+    @classmethod
+    def initial_of(cls, order) -> dict:
+        discount = ""
+        if order.order_discount_percent is not None:
+            discount = f"{order.order_discount_percent.normalize():f}%"
+        elif order.order_discount:
+            discount = str(order.order_discount)
+        return {
+            "address_line": order.shipping_address_line,
+            "province": order.shipping_province_id,
+            "ward": order.shipping_ward_id,
+            "shipping_fee": order.shipping_fee,
+            "shipping_fee_payer": order.shipping_fee_payer,
+            "payment_method": order.payment_method,
+            "order_discount": discount,
+            "buyer_kind": order.buyer_kind,
+            "buyer_company_name": order.buyer_company_name,
+            "buyer_tax_code": order.buyer_tax_code,
+            "buyer_address": order.buyer_address,
+            "buyer_email": order.buyer_email,
+            "wants_invoice": order.wants_invoice,
+        }
+
+    def discount_input(self) -> tuple[int | None, str | None]:
+        """(amount, percent) from "20000", "20.000", "10%" or empty."""
+        raw = (self.cleaned_data.get("order_discount") or "").strip().replace(" ", "")
+        if not raw:
+            return None, None
+        if raw.endswith("%"):
+            return None, raw[:-1]
+        digits = raw.replace(".", "").replace(",", "").replace("₫", "")
+        if not digits.isdigit():
+            raise ValidationFailed(
+                _("The discount is not valid."),
+                fields={"order_discount.amount": _("Write an amount like 20000 or 10%.")},
+            )
+        return int(digits), None
+
+
+class PaymentForm(BootstrapFormMixin, forms.Form):
+    method = forms.ChoiceField(label=gettext_lazy("Method"), choices=PaymentRecordMethod.choices)
+    amount = forms.IntegerField(
+        label=gettext_lazy("Amount (₫)"),
+        min_value=-(10**12),
+        max_value=10**12,
+        help_text=gettext_lazy("A negative amount records a refund."),
+    )
+    fee = forms.IntegerField(
+        label=gettext_lazy("Fee withheld (₫)"), min_value=0, max_value=10**12, required=False
+    )
+    reference = forms.CharField(label=gettext_lazy("Reference"), max_length=120, required=False)
+    paid_on = forms.DateField(
+        label=gettext_lazy("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

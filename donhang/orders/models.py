@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from donhang.core.money import VatRate
+from donhang.customers.models import BuyerIdentity
 
 
 class Channel(models.TextChoices):
@@ -44,6 +45,29 @@ class PaymentMethod(models.TextChoices):
     MARKETPLACE_PREPAID = "marketplace_prepaid", _("Prepaid on the marketplace")
 
 
+class PaymentStatus(models.TextChoices):
+    UNPAID = "unpaid", _("Unpaid")
+    PARTLY_PAID = "partly_paid", _("Partly paid")
+    PAID = "paid", _("Paid")
+    PARTLY_REFUNDED = "partly_refunded", _("Partly refunded")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class PaymentRecordMethod(models.TextChoices):
+    """How money for an order arrived (or left, for a refund)."""
+
+    COD_PAYOUT = "cod_payout", _("COD payout from the carrier")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+    CARD = "card", _("Card")
+    MARKETPLACE_SETTLEMENT = "marketplace_settlement", _("Marketplace settlement")
+
+
+class DiscountFunder(models.TextChoices):
+    SELLER = "seller", _("Seller")
+    PLATFORM = "platform", _("Platform")
+
+
 class ShippingFeePayer(models.TextChoices):
     BUYER = "buyer", _("Buyer")
     SELLER = "seller", _("Seller")
@@ -57,7 +81,7 @@ class AllocationStrategy(models.TextChoices):
 OPEN_STATUSES = (Status.NEW, Status.PROCESSING)
 
 
-class Order(models.Model):
+class Order(BuyerIdentity):
     code = models.CharField(_("order code"), max_length=20, unique=True, null=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     external_id = models.CharField(_("channel order id"), max_length=64, blank=True)
@@ -108,11 +132,33 @@ class Order(models.Model):
         choices=ShippingFeePayer.choices,
         default=ShippingFeePayer.BUYER,
     )
+    shipping_vat_rate = models.CharField(
+        _("VAT rate of the shipping fee"), max_length=8, choices=VatRate.choices, default="8"
+    )
+    # Order-level discounts. The seller's is spread over the lines (it lowers their price and
+    # so the VAT base); the platform's voucher is not: the platform pays that part to the seller.
+    order_discount = models.BigIntegerField(_("order discount"), default=0)
+    order_discount_percent = models.DecimalField(
+        _("order discount %"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    platform_discount = models.BigIntegerField(_("platform voucher"), default=0)
     goods_total = models.BigIntegerField(_("goods"), default=0)
     discount_total = models.BigIntegerField(_("discount"), default=0)
     vat_total = models.BigIntegerField(_("VAT included"), default=0)
     total = models.BigIntegerField(_("total to pay"), default=0)
     cod_amount = models.BigIntegerField(_("COD amount"), default=0)
+    payment_status = models.CharField(
+        _("payment"), max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.UNPAID
+    )
+    paid_total = models.BigIntegerField(_("paid"), default=0)
+    refunded_total = models.BigIntegerField(_("refunded"), default=0)
+    fees_total = models.BigIntegerField(_("fees withheld"), default=0)
+    money_locked_at = models.DateTimeField(
+        _("money frozen at"),
+        null=True,
+        blank=True,
+        help_text=_("Set when an e-invoice is issued: changes go through returns and adjustments."),
+    )
     note = models.TextField(_("note"), blank=True)
     warehouse = models.ForeignKey(
         "inventory.Warehouse",
@@ -148,6 +194,10 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(shipping_fee__gte=0), name="order_shipping_fee_gte_0"
             ),
+            models.CheckConstraint(
+                condition=Q(order_discount__gte=0, platform_discount__gte=0),
+                name="order_discounts_gte_0",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "-id"], name="order_status_id"),
@@ -167,6 +217,16 @@ class Order(models.Model):
     def __str__(self):
         return self.code or f"#{self.pk}"
 
+    @property
+    def buyer_owes(self) -> int:
+        """What the buyer pays: the total less the platform's voucher (the platform pays that)."""
+        return self.total - self.platform_discount
+
+    @property
+    def outstanding(self) -> int:
+        """What is still to be collected (from the buyer and the platform)."""
+        return max(self.total - self.paid_total, 0)
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
@@ -178,6 +238,13 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.BigIntegerField(_("unit price"))
     discount = models.BigIntegerField(_("discount"), default=0)
+    discount_percent = models.DecimalField(
+        _("discount %"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    order_discount = models.BigIntegerField(_("share of the order discount"), default=0)
+    gross = models.BigIntegerField(_("amount"), default=0)
+    net = models.BigIntegerField(_("amount before VAT"), default=0)
+    vat = models.BigIntegerField(_("VAT"), default=0)
     vat_rate = models.CharField(_("VAT rate"), max_length=8, choices=VatRate.choices)
     reserved_quantity = models.PositiveIntegerField(_("reserved"), default=0)
     position = models.PositiveSmallIntegerField(default=0)
@@ -199,16 +266,71 @@ class OrderLine(models.Model):
         return f"{self.sku} × {self.quantity}"
 
     @property
-    def gross(self) -> int:
-        return self.quantity * self.unit_price - self.discount
+    def amount(self) -> int:
+        """Quantity × unit price, before discounts."""
+        return self.quantity * self.unit_price
+
+    @property
+    def discount_all(self) -> int:
+        """Seller-funded discount on the line: its own plus its share of the order's."""
+        return self.discount + self.order_discount
 
     @property
     def short_quantity(self) -> int:
         return self.quantity - self.reserved_quantity
 
 
+class OrderVatLine(models.Model):
+    """One row per VAT rate of an order: the sums of its lines (and of the shipping charge)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="vat_lines")
+    rate = models.CharField(_("VAT rate"), max_length=8, choices=VatRate.choices)
+    gross = models.BigIntegerField(_("amount incl. VAT"))
+    net = models.BigIntegerField(_("amount before VAT"))
+    vat = models.BigIntegerField(_("VAT"))
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "rate"], name="ordervatline_order_rate")
+        ]
+
+
+class Payment(models.Model):
+    """Money received for an order (amount > 0) or refunded (amount < 0).
+
+    `amount` is what the buyer (or the platform) paid; `fee` is what the carrier or platform
+    withheld from its payout, a cost of the order that does not reduce what counts as paid."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    method = models.CharField(_("method"), max_length=24, choices=PaymentRecordMethod.choices)
+    amount = models.BigIntegerField(_("amount"))
+    fee = models.BigIntegerField(_("fee withheld"), default=0)
+    reference = models.CharField(_("reference"), max_length=120, blank=True)
+    paid_on = models.DateField(_("date"))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        constraints = [
+            models.CheckConstraint(condition=~Q(amount=0), name="payment_amount_not_0"),
+            models.CheckConstraint(condition=Q(fee__gte=0), name="payment_fee_gte_0"),
+        ]
+        indexes = [models.Index(fields=["order", "paid_on"], name="payment_order_date")]
+        permissions = [("refund_payment", _("Can record refunds"))]
+
+
 class OrderEvent(models.Model):
-    """One entry of the order's timeline: who, when, what."""
+    """One entry of the order's timeline: who, when, what.
+
+    What happened is data: `code` and `params`, rendered in the reader's language by
+    donhang.orders.timeline. `message` only holds text a person wrote (a note, a reason)."""
 
     class Kind(models.TextChoices):
         CREATED = "created", _("Created")
@@ -216,6 +338,7 @@ class OrderEvent(models.Model):
         EDITED = "edited", _("Edited")
         STOCK = "stock", _("Stock")
         NOTE = "note", _("Note")
+        PAYMENT = "payment", _("Payment")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
@@ -228,7 +351,9 @@ class OrderEvent(models.Model):
     to_status = models.CharField(max_length=20, blank=True)
     from_sub_state = models.CharField(max_length=20, blank=True)
     to_sub_state = models.CharField(max_length=20, blank=True)
-    message = models.CharField(max_length=500, blank=True)
+    code = models.CharField(max_length=40, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    message = models.CharField(max_length=2000, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:

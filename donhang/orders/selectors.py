@@ -132,6 +132,8 @@ def order_get(*, code: str) -> Order | None:
                 ),
             ),
             Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
+            "vat_lines",
+            "payments",
         )
         .filter(code=code)
         .first()

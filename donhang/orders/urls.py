@@ -26,4 +26,6 @@ urlpatterns = [
     path("<str:code>/cancel/", views.order_cancel, name="order_cancel"),
     path("<str:code>/notes/", views.order_add_note, name="order_add_note"),
     path("<str:code>/lines/", views.order_edit_lines, name="order_edit_lines"),
+    path("<str:code>/edit/", views.order_edit, name="order_edit"),
+    path("<str:code>/payments/", views.order_payment_add, name="order_payment_add"),
 ]

@@ -16,12 +16,15 @@ from django.views.decorators.http import require_GET, require_POST
 
 from donhang.accounts.decorators import permission_required_403
 from donhang.core.errors import DomainError, ValidationFailed
+from donhang.core.money import VAT_RATE_ORDER
 from donhang.core.phone import display_phone, normalize_phone
 from donhang.orders import selectors, services
 from donhang.orders.forms import (
     LineRow,
     ManualOrderForm,
+    OrderEditForm,
     OrderFilterForm,
+    PaymentForm,
     line_rows_from,
 )
 from donhang.orders.models import (
@@ -32,6 +35,7 @@ from donhang.orders.models import (
     Status,
     SubState,
 )
+from donhang.orders.timeline import event_text
 
 STATUS_TABS = [
     ("", gettext_lazy("All"), "all"),
@@ -301,6 +305,7 @@ def order_detail(request, code):
     for event in events:
         event.from_label = _status_label(event.from_status, event.from_sub_state)
         event.to_label = _status_label(event.to_status, event.to_sub_state)
+        event.text = event_text(event.code, event.params)
     shipping = _shipping_panel(request, order)
     guide = _guide(order, lines, detail.available, shipping)
     for step in [guide.main, *guide.secondary]:
@@ -319,7 +324,13 @@ def order_detail(request, code):
             "customer_url": _customer_url(order),
             "shipping": shipping,
             "can_cancel": order.status in OPEN_STATUSES,
-            "can_edit_lines": order.status in OPEN_STATUSES,
+            "can_edit_lines": order.status in OPEN_STATUSES and not order.money_locked_at,
+            "can_edit": order.status in OPEN_STATUSES,
+            "vat_rows": sorted(order.vat_lines.all(), key=lambda r: VAT_RATE_ORDER.index(r.rate)),
+            "payments": list(order.payments.all()),
+            "payment_form": PaymentForm(initial={"amount": order.outstanding or None})
+            if request.user.has_perm("orders.add_payment")
+            else None,
             "can_note": request.user.has_perm("orders.change_order")
             or request.user.has_perm("orders.fulfil_order"),
         },
@@ -752,3 +763,83 @@ def picking_list(request):
     filename = "picking-" + (orders[0].code if len(orders) == 1 else f"{len(orders)}-orders")
     response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     return response
+
+
+@permission_required_403("orders.change_order")
+def order_edit(request, code):
+    """Address, shipping fee, payment method, order discount and buyer identity of an order
+    not yet handed over; every change is a revision on its timeline."""
+    order = _order_or_404(code)
+    if request.method == "POST":
+        form = OrderEditForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                amount, percent = form.discount_input()
+                services.order_update(
+                    order=order,
+                    address=services.AddressInput(
+                        line=data["address_line"],
+                        province=data["province"].code if data["province"] else None,
+                        ward=data["ward"].code if data["ward"] else None,
+                    ),
+                    shipping_fee=data["shipping_fee"] or 0,
+                    shipping_fee_payer=data["shipping_fee_payer"],
+                    payment_method=data["payment_method"],
+                    discounts=[services.DiscountInput(amount=amount, percent=percent)]
+                    if amount is not None or percent is not None
+                    else [],
+                    buyer=services.BuyerInput(
+                        kind=data["buyer_kind"],
+                        company_name=data["buyer_company_name"],
+                        tax_code=data["buyer_tax_code"],
+                        address=data["buyer_address"],
+                        email=data["buyer_email"],
+                        wants_invoice=data["wants_invoice"],
+                    ),
+                    actor=request.user,
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                messages.success(request, _("%(code)s was updated.") % {"code": order.code})
+                return redirect("orders:order_detail", code=order.code)
+        status = 422
+    else:
+        form = OrderEditForm(initial=OrderEditForm.initial_of(order))
+        status = 200
+    return render(
+        request, "orders/order_edit.html", {"order": order, "form": form}, status=status
+    )
+
+
+@require_POST
+@login_required
+def order_payment_add(request, code):
+    order = _order_or_404(code)
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        messages.error(
+            request,
+            "; ".join(f"{form.fields[f].label}: {' '.join(e)}" for f, e in form.errors.items()),
+        )
+        return redirect(reverse("orders:order_detail", args=[order.code]) + "#payments")
+    data = form.cleaned_data
+    perm = "orders.refund_payment" if data["amount"] < 0 else "orders.add_payment"
+    if not request.user.has_perm(perm):
+        raise PermissionDenied
+    try:
+        services.order_payment_record(
+            order=order,
+            method=data["method"],
+            amount=data["amount"],
+            fee=data["fee"] or 0,
+            reference=data["reference"],
+            paid_on=data["paid_on"],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Payment recorded on %(code)s.") % {"code": order.code})
+    return redirect(reverse("orders:order_detail", args=[order.code]) + "#payments")

@@ -5,28 +5,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.conf import settings
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donhang.catalog.models import Variant
 from donhang.core.audit import actor_label, actor_user
 from donhang.core.errors import Conflict, NotFound, ValidationFailed
-from donhang.core.money import vat_of_gross
+from donhang.core.money import VatRate
 from donhang.inventory import reservations
+from donhang.inventory.models import Reservation
 from donhang.inventory.services import MAX_QUANTITY
 from donhang.orders.models import (
     AllocationStrategy,
     Channel,
     ChannelRule,
+    DiscountFunder,
     Order,
     OrderEvent,
     OrderLine,
-    PaymentMethod,
-    ShippingFeePayer,
+    OrderVatLine,
+    PaymentStatus,
     Status,
     SubState,
 )
+from donhang.orders.services import pricing
 
 MARKETPLACE_CHANNELS = {Channel.SHOPEE, Channel.LAZADA, Channel.TIKTOK_SHOP}
 
@@ -34,6 +40,7 @@ MARKETPLACE_CHANNELS = {Channel.SHOPEE, Channel.LAZADA, Channel.TIKTOK_SHOP}
 # Upper bounds of what a person or a client may send, so that an absurd number is a message
 # naming the field rather than a database overflow (quantities are 32-bit, money 64-bit).
 MAX_AMOUNT = 1_000_000_000_000  # VND: a unit price, a line amount or a shipping fee
+MAX_NOTE = 2_000  # characters of an order note
 
 
 # Which status may follow which. Sub-states move within processing/shipping.
@@ -63,12 +70,25 @@ class CustomerInput:
 
 
 @dataclass
+class BuyerInput:
+    """Who the invoice is made out to (see customers.services.buyer_identity_clean)."""
+
+    kind: str = "individual"
+    company_name: str = ""
+    tax_code: str = ""
+    address: str = ""
+    email: str = ""
+    wants_invoice: bool = False
+
+
+@dataclass
 class LineInput:
     sku: str = ""
     variant_id: int | None = None
     quantity: int = 1
-    unit_price: int | None = None  # None: the variant's sale price
-    discount: int = 0
+    unit_price: int | None = None  # None: the variant's sale price (or the line's, in an edit)
+    discount: int = 0  # VND off this line
+    discount_percent: Decimal | str | None = None  # or a percentage of quantity × unit price
 
 
 def _resolve_lines(lines: list[LineInput]) -> list[tuple[LineInput, Variant]]:
@@ -107,7 +127,13 @@ def _resolve_lines(lines: list[LineInput]) -> list[tuple[LineInput, Variant]]:
             ln.quantity and 0 < ln.quantity <= MAX_QUANTITY and ln.quantity * price > MAX_AMOUNT
         ):
             errors[f"lines.{i}.unit_price"] = _("The line amount is too large.")
-        if ln.discount < 0:
+        try:
+            ln.discount_percent = pricing.parse_percent(
+                ln.discount_percent, field=f"lines.{i}.discount_percent"
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+        if ln.discount is None or ln.discount < 0:
             errors[f"lines.{i}.discount"] = _("The discount cannot be negative.")
         elif ln.quantity and ln.quantity > 0 and price >= 0 and ln.discount > ln.quantity * price:
             errors[f"lines.{i}.discount"] = _("The discount is larger than the line amount.")
@@ -121,22 +147,28 @@ def _event(
     order: Order,
     *,
     kind: str,
+    code: str = "",
+    params: dict | None = None,
     actor=None,
     message: str = "",
     before: tuple[str, str] | None = None,
     data: dict | None = None,
 ) -> OrderEvent:
+    """One timeline entry. `code` and `params` say what happened (rendered in the reader's
+    language by donhang.orders.timeline); `message` only holds what a person wrote."""
     from_status, from_sub = before or ("", "")
     return OrderEvent.objects.create(
         order=order,
         kind=kind,
+        code=code or ("text" if message else ""),
+        params=params or {},
         actor=actor_user(actor),
         actor_label=actor_label(actor)[:150],
         from_status=from_status,
         to_status=order.status if before else "",
         from_sub_state=from_sub,
         to_sub_state=order.sub_state if before else "",
-        message=message[:500],
+        message=message[:2000],
         data=data or {},
     )
 
@@ -189,6 +221,8 @@ def _set_state(
     status: str | None = None,
     sub_state: str | None = None,
     actor=None,
+    code: str = "",
+    params: dict | None = None,
     message: str = "",
 ) -> None:
     before = (order.status, order.sub_state)
@@ -201,7 +235,15 @@ def _set_state(
     Order.objects.filter(pk=order.pk).update(
         status=order.status, sub_state=order.sub_state, updated_at=timezone.now()
     )
-    _event(order, kind=OrderEvent.Kind.STATUS, actor=actor, message=message, before=before)
+    _event(
+        order,
+        kind=OrderEvent.Kind.STATUS,
+        actor=actor,
+        code=code,
+        params=params,
+        message=message,
+        before=before,
+    )
 
 
 def _allocation(channel: str) -> tuple[list[int], bool]:
@@ -243,10 +285,6 @@ def _reserve_lines(
 def _update_warehouse(order: Order) -> None:
     """The order's main warehouse: the one holding most of its reservations (else the first
     candidate), for the list filter and the picking list."""
-    from django.db.models import Sum
-
-    from donhang.inventory.models import Reservation
-
     top = (
         Reservation.objects.filter(order_line__order=order)
         .values("warehouse_id")
@@ -265,27 +303,30 @@ def _fully_reserved(lines: Iterable[OrderLine]) -> bool:
 
 
 def _settle_sub_state(
-    order: Order, lines: list[OrderLine], *, actor=None, message: str = ""
+    order: Order,
+    lines: list[OrderLine],
+    *,
+    actor=None,
+    code: str = "",
+    params: dict | None = None,
+    message: str = "",
 ) -> None:
     """After reservations change: awaiting stock ↔ packing (or ↔ nothing while new)."""
     full = _fully_reserved(lines)
+    state = {"actor": actor, "code": code, "params": params, "message": message}
     if order.status == Status.NEW:
-        _set_state(
-            order,
-            sub_state=SubState.NONE if full else SubState.AWAITING_STOCK,
-            actor=actor,
-            message=message,
-        )
+        _set_state(order, sub_state=SubState.NONE if full else SubState.AWAITING_STOCK, **state)
     elif order.status == Status.PROCESSING and (
         order.sub_state in (SubState.AWAITING_STOCK, SubState.PACKING, SubState.NONE)
         or (order.sub_state == SubState.READY_TO_SHIP and not full)
     ):
-        _set_state(
-            order,
-            sub_state=SubState.PACKING if full else SubState.AWAITING_STOCK,
-            actor=actor,
-            message=message,
-        )
+        _set_state(order, sub_state=SubState.PACKING if full else SubState.AWAITING_STOCK, **state)
+
+
+def shipping_vat_rate_default() -> str:
+    """The VAT rate of the shipping fee charged to buyers (a shop setting)."""
+    rate = str(getattr(settings, "SHIPPING_FEE_VAT_RATE", "8"))
+    return rate if rate in VatRate.values else VatRate.EIGHT
 
 
 def compute_totals(
@@ -295,20 +336,90 @@ def compute_totals(
     shipping_fee_payer: str,
     payment_method: str,
 ) -> dict[str, int]:
-    """Totals from lines of (quantity, unit price, discount, VAT rate). Prices include VAT.
-
-    total = goods − discount + shipping fee when the buyer pays it; the COD amount is that total
-    when paying cash on delivery, else 0.
-    """
-    goods = sum(q * p for q, p, _d, _v in lines)
-    discount = sum(d for _q, _p, d, _v in lines)
-    vat = sum(vat_of_gross(q * p - d, v) for q, p, d, v in lines)
-    total = goods - discount + (shipping_fee if shipping_fee_payer == ShippingFeePayer.BUYER else 0)
-    cod = total if payment_method == PaymentMethod.COD else 0
+    """Totals from lines of (quantity, unit price, discount, VAT rate), prices incl. VAT (for
+    callers that only need the figures; orders store the full pricing, see _apply_pricing)."""
+    priced = pricing.price_order(
+        lines=[(q, p, d, None, v) for q, p, d, v in lines],
+        shipping_fee=shipping_fee,
+        shipping_fee_payer=shipping_fee_payer,
+        shipping_vat_rate=shipping_vat_rate_default(),
+        payment_method=payment_method,
+    )
     return {
-        "goods_total": goods,
-        "discount_total": discount,
-        "vat_total": vat,
-        "total": total,
-        "cod_amount": cod,
+        k: v
+        for k, v in priced.order_fields().items()
+        if k in ("goods_total", "discount_total", "vat_total", "total", "cod_amount")
     }
+
+
+def _price(order: Order, lines: list[OrderLine], discounts=None) -> pricing.Priced:
+    """Price an order's lines with its discounts (the stored ones unless new ones are given)."""
+    if discounts is None:
+        discounts = []
+        if order.order_discount_percent is not None:
+            discounts.append(pricing.DiscountInput(percent=order.order_discount_percent))
+        elif order.order_discount:
+            discounts.append(pricing.DiscountInput(amount=order.order_discount))
+        if order.platform_discount:
+            discounts.append(
+                pricing.DiscountInput(
+                    amount=order.platform_discount, funded_by=DiscountFunder.PLATFORM
+                )
+            )
+    return pricing.price_order(
+        lines=[
+            (ln.quantity, ln.unit_price, ln.discount, ln.discount_percent, ln.vat_rate)
+            for ln in lines
+        ],
+        discounts=discounts,
+        shipping_fee=order.shipping_fee,
+        shipping_fee_payer=order.shipping_fee_payer,
+        shipping_vat_rate=order.shipping_vat_rate,
+        payment_method=order.payment_method,
+    )
+
+
+def _apply_pricing(
+    order: Order, lines: list[OrderLine], priced: pricing.Priced, *, created: bool = False
+) -> None:
+    """Store what pricing computed on the lines, the VAT rows and the order, in a few statements."""
+    for line, p in zip(lines, priced.lines, strict=True):
+        line.discount, line.order_discount = p.discount, p.order_discount
+        line.gross, line.net, line.vat = p.gross, p.net, p.vat
+    if lines:
+        OrderLine.objects.bulk_update(lines, ["discount", "order_discount", "gross", "net", "vat"])
+    if not created:
+        OrderVatLine.objects.filter(order=order).delete()
+    OrderVatLine.objects.bulk_create([OrderVatLine(order=order, **row) for row in priced.vat_rows])
+    fields = priced.order_fields()
+    for k, v in fields.items():
+        setattr(order, k, v)
+    fields["payment_status"] = payment_status_of(order)
+    order.payment_status = fields["payment_status"]
+    Order.objects.filter(pk=order.pk).update(**fields)
+
+
+def payment_status_of(order: Order) -> str:
+    """unpaid / partly paid / paid from what was collected against the total; once money went
+    back, partly refunded / refunded."""
+    if order.refunded_total > 0:
+        return PaymentStatus.REFUNDED if order.paid_total <= 0 else PaymentStatus.PARTLY_REFUNDED
+    if order.total <= 0:
+        return PaymentStatus.PAID
+    if order.paid_total <= 0:
+        return PaymentStatus.UNPAID
+    if order.paid_total >= order.total:
+        return PaymentStatus.PAID
+    return PaymentStatus.PARTLY_PAID
+
+
+def _refuse_when_money_locked(order: Order) -> None:
+    if order.money_locked_at:
+        raise Conflict(
+            _(
+                "An e-invoice was issued for this order: its money can no longer be edited. "
+                "Use a return or an adjustment invoice."
+            ),
+            fields={"order": _("Invoice issued.")},
+            code="money_locked",
+        )

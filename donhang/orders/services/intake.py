@@ -12,27 +12,36 @@ from donhang.core.phone import normalize_phone
 from donhang.core.text import fold
 from donhang.customers.models import Province, Ward
 from donhang.customers.selectors import province_find, ward_find
-from donhang.customers.services import customer_find_or_create
+from donhang.customers.services import (
+    buyer_identity_clean,
+    customer_find_or_create,
+    customer_set_buyer_identity,
+)
 from donhang.orders.models import (
     Channel,
     Order,
     OrderEvent,
     OrderLine,
+    OrderVatLine,
     PaymentMethod,
+    PaymentStatus,
     ShippingFeePayer,
     SubState,
 )
+from donhang.orders.services import pricing
 from donhang.orders.services._common import (
     MARKETPLACE_CHANNELS,
     MAX_AMOUNT,
+    MAX_NOTE,
     AddressInput,
+    BuyerInput,
     CustomerInput,
     LineInput,
     _allocation,
     _event,
     _reserve_lines,
     _resolve_lines,
-    compute_totals,
+    shipping_vat_rate_default,
 )
 from donhang.orders.services.transitions import order_confirm
 
@@ -87,6 +96,20 @@ def _search_text(order: Order) -> str:
     )[:400]
 
 
+def buyer_fields(buyer: BuyerInput | None, *, default: dict | None = None) -> dict:
+    """Checked buyer identity fields for an order; without a buyer, the customer's default."""
+    if buyer is None:
+        return dict(default or {})
+    return buyer_identity_clean(
+        kind=buyer.kind,
+        company_name=buyer.company_name,
+        tax_code=buyer.tax_code,
+        address=buyer.address,
+        email=buyer.email,
+        wants_invoice=buyer.wants_invoice,
+    )
+
+
 @transaction.atomic
 def order_create(
     *,
@@ -97,6 +120,8 @@ def order_create(
     shipping_fee: int = 0,
     shipping_fee_payer: str = ShippingFeePayer.BUYER,
     payment_method: str = PaymentMethod.COD,
+    discounts: list[pricing.DiscountInput] | None = None,
+    buyer: BuyerInput | None = None,
     note: str = "",
     allow_backorder: bool = True,
     confirm: bool = False,
@@ -130,9 +155,33 @@ def order_create(
             errors["customer.phone"] = exc.fields.get("phone") or exc.message
     elif channel not in MARKETPLACE_CHANNELS:
         errors["customer.phone"] = _("Enter the customer's phone number.")
+    if note and len(note) > MAX_NOTE:
+        errors["note"] = _("At most %(max)s characters.") % {"max": MAX_NOTE}
+    try:
+        identity = buyer_fields(buyer)
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     resolved = _resolve_lines(lines)
+    shipping_vat_rate = shipping_vat_rate_default()
+    priced = pricing.price_order(
+        lines=[
+            (
+                ln.quantity,
+                v.sale_price if ln.unit_price is None else ln.unit_price,
+                ln.discount,
+                ln.discount_percent,
+                v.vat_rate,
+            )
+            for ln, v in resolved
+        ],
+        discounts=discounts,
+        shipping_fee=shipping_fee,
+        shipping_fee_payer=shipping_fee_payer,
+        shipping_vat_rate=shipping_vat_rate,
+        payment_method=payment_method,
+    )
     province, ward, address_line = _resolve_address(
         customer.address, required=payment_method == PaymentMethod.COD, prefix="customer.address"
     )
@@ -146,7 +195,7 @@ def order_create(
                 code="duplicate_order",
             )
 
-    buyer = customer_find_or_create(
+    buyer_customer = customer_find_or_create(
         name=name,
         phone=phone,
         email=customer.email or "",
@@ -155,26 +204,18 @@ def order_create(
         ward=ward,
         actor=actor,
     )
-    totals = compute_totals(
-        lines=[
-            (
-                ln.quantity,
-                v.sale_price if ln.unit_price is None else ln.unit_price,
-                ln.discount,
-                v.vat_rate,
-            )
-            for ln, v in resolved
-        ],
-        shipping_fee=shipping_fee,
-        shipping_fee_payer=shipping_fee_payer,
-        payment_method=payment_method,
-    )
+    if buyer is None:
+        identity = buyer_customer.buyer_identity()
+    elif identity["wants_invoice"] or identity["buyer_tax_code"]:
+        customer_set_buyer_identity(customer=buyer_customer, identity=identity, actor=actor)
+    totals = priced.order_fields()
+    totals["payment_status"] = PaymentStatus.PAID if priced.total <= 0 else PaymentStatus.UNPAID
     try:
         with transaction.atomic():
             order = Order.objects.create(
                 channel=channel,
                 external_id=external_id,
-                customer=buyer,
+                customer=buyer_customer,
                 customer_name=name,
                 customer_phone=phone,
                 customer_email=customer.email or "",
@@ -186,8 +227,10 @@ def order_create(
                 payment_method=payment_method,
                 shipping_fee=shipping_fee,
                 shipping_fee_payer=shipping_fee_payer,
+                shipping_vat_rate=shipping_vat_rate,
                 note=note or "",
                 created_by=actor_user(actor),
+                **identity,
                 **totals,
             )
     except IntegrityError as exc:  # a concurrent intake of the same channel order won the race
@@ -203,15 +246,21 @@ def order_create(
                 variant=v,
                 sku=v.sku,
                 name=str(v)[:300],
-                quantity=ln.quantity,
-                unit_price=v.sale_price if ln.unit_price is None else ln.unit_price,
-                discount=ln.discount,
+                quantity=p.quantity,
+                unit_price=p.unit_price,
+                discount=p.discount,
+                discount_percent=p.discount_percent,
+                order_discount=p.order_discount,
+                gross=p.gross,
+                net=p.net,
+                vat=p.vat,
                 vat_rate=v.vat_rate,
                 position=i,
             )
-            for i, (ln, v) in enumerate(resolved)
+            for i, ((_ln, v), p) in enumerate(zip(resolved, priced.lines, strict=True))
         ]
     )
+    OrderVatLine.objects.bulk_create([OrderVatLine(order=order, **row) for row in priced.vat_rows])
     if not all(ln.pk for ln in order_lines):  # backends without RETURNING on bulk insert
         order_lines = list(order.lines.all())
     allocation = _allocation(channel)
@@ -249,12 +298,14 @@ def order_create(
         sub_state=order.sub_state,
         warehouse_id=order.warehouse_id,
     )
-    message = _("Order received from %(channel)s.") % {"channel": Channel(channel).label}
-    if short:
-        message += " " + _("Waiting for stock: %(skus)s.") % {
-            "skus": ", ".join(f"{s} (−{q})" for s, q in short.items())
-        }
-    _event(order, kind=OrderEvent.Kind.CREATED, actor=actor, message=message, data={"short": short})
+    _event(
+        order,
+        kind=OrderEvent.Kind.CREATED,
+        actor=actor,
+        code="order_created",
+        params={"channel": channel, "short": short},
+        data={"short": short},
+    )
     if confirm:
         order = order_confirm(order=order, actor=actor)
     return order

@@ -32,7 +32,8 @@ def test_totals_cod_is_goods_plus_fee_when_buyer_pays(make_variant, place_order)
     order = place_order(("AT01", 2), shipping_fee=30_000, shipping_fee_payer="buyer")
 
     assert order.goods_total == 330_000
-    assert order.vat_total == 30_000  # 330,000 incl. 10 % VAT
+    # 330,000 incl. 10 % VAT, and the 30,000 fee charged to the buyer incl. 8 % VAT
+    assert order.vat_total == 30_000 + 2_222
     assert order.total == 360_000
     assert order.cod_amount == 360_000
 

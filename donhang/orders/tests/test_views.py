@@ -534,7 +534,8 @@ def test_line_row_and_totals_preview(client_owner, make_variant):
     )
     html = totals.content.decode()
     assert re.search(r'data-total="total">240\.000', html)
-    assert re.search(r'data-total="vat">20\.000', html)  # 220,000 incl. 10 % VAT
+    # 220,000 incl. 10 % VAT and the 20,000 fee charged to the buyer incl. 8 % VAT
+    assert re.search(r'data-total="vat">21\.481', html)
     assert re.search(r'data-total="cod">240\.000', html)
 
 

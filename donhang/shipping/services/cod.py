@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from donhang.core.audit import actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
-from donhang.orders.services import order_mark_paid
+from donhang.orders.models import PaymentRecordMethod
+from donhang.orders.services import order_payment_record
 from donhang.shipping.carriers.ports import (
     ShipmentStatus,
 )
@@ -96,8 +97,8 @@ def cod_payout_record(
                 if ln.fee:
                     shipment.fee_charged = ln.fee
                 shipment.save(update_fields=["cod_paid_amount", "cod_paid_at", "fee_charged"])
-                if shipment.status == ShipmentStatus.DELIVERED.value:
-                    paid_orders.append(shipment.order)
+                if ln.cod_amount > 0:
+                    paid_orders.append((shipment, ln))
         rows.append(
             CodPayoutLine(
                 payout=payout,
@@ -111,8 +112,19 @@ def cod_payout_record(
             )
         )
     CodPayoutLine.objects.bulk_create(rows)
-    for order in paid_orders:
-        order_mark_paid(order=order, actor=actor)
+    # What the buyer paid counts towards the order; the carrier's fee is a cost of the order.
+    # A delivered order whose buyer has now paid what they owe is completed.
+    for shipment, ln in paid_orders:
+        order_payment_record(
+            order=shipment.order,
+            method=PaymentRecordMethod.COD_PAYOUT,
+            amount=ln.cod_amount,
+            fee=ln.fee,
+            reference=f"{reference or payout.pk} · {shipment.tracking_code}"[:120],
+            paid_on=paid_at,
+            actor=actor,
+            check_permission=False,
+        )
     audit(
         actor=actor,
         action="cod_payout.record",
