@@ -26,6 +26,27 @@ CUSTOMERS = [
     ("Bùi Quang Huy", "0772 334 508", "Lâm Đồng", "Phường Xuân Hương - Đà Lạt", "14 Hồ Tùng Mậu"),
 ]
 
+# Money on some orders: discounts (line %, order amount, a platform voucher), a company buyer
+# wanting a VAT invoice, and payments (marketplace settlements net of fees, a short COD payout).
+EXTRA = {
+    0: {"line_percent": "10"},
+    1: {"platform_voucher": 15_000},
+    3: {
+        "order_discount": 20_000,
+        "buyer": services.BuyerInput(
+            kind="company",
+            company_name="Công ty TNHH Thương mại Ánh Dương",
+            tax_code="0100109106",
+            address="18 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội",
+            email="ketoan@anhduong.example",
+            wants_invoice=True,
+        ),
+    },
+    4: {"settlement_fee_percent": 8},
+    9: {"settlement_fee_percent": 10, "platform_voucher": 20_000},
+    12: {"short_cod_payout": 200_000},
+}
+
 # (channel, lines [(variant index, qty)], payment, fee, fee payer, what happens next)
 SCENARIOS = [
     (Channel.WEBSITE, [(0, 1), (5, 2)], "cod", 30_000, "buyer", "new"),
@@ -40,6 +61,7 @@ SCENARIOS = [
     (Channel.SHOPEE, [(11, 2)], "marketplace_prepaid", 0, "seller", "completed"),
     (Channel.WEBSITE, [(40, 1)], "bank_transfer", 0, "seller", "packed"),
     (Channel.MANUAL_FACEBOOK, [(4, 1)], "cod", 30_000, "buyer", "returned"),
+    (Channel.MANUAL_PHONE, [(6, 2)], "cod", 30_000, "buyer", "delivered"),
 ]
 
 
@@ -55,6 +77,14 @@ def load_demo_orders(*, actor) -> list[Order]:
     for i, (channel, lines, payment, fee, payer, outcome) in enumerate(SCENARIOS):
         name, phone, province, ward_name, line = CUSTOMERS[i % len(CUSTOMERS)]
         ward = Ward.objects.filter(name=ward_name, province__name=province).first()
+        extra = EXTRA.get(i, {})
+        discounts = []
+        if extra.get("order_discount"):
+            discounts.append(services.DiscountInput(amount=extra["order_discount"]))
+        if extra.get("platform_voucher"):
+            discounts.append(
+                services.DiscountInput(amount=extra["platform_voucher"], funded_by="platform")
+            )
         order = services.order_create(
             channel=channel,
             external_id=f"DEMO-{i + 1:03d}",
@@ -66,16 +96,23 @@ def load_demo_orders(*, actor) -> list[Order]:
                 ),
             ),
             lines=[
-                services.LineInput(variant_id=variants[idx % len(variants)].pk, quantity=qty)
+                services.LineInput(
+                    variant_id=variants[idx % len(variants)].pk,
+                    quantity=qty,
+                    discount_percent=extra.get("line_percent"),
+                )
                 for idx, qty in lines
             ],
             shipping_fee=fee,
             shipping_fee_payer=payer,
             payment_method=payment,
+            discounts=discounts,
+            buyer=extra.get("buyer"),
             note=rng.choice(["", "Giao giờ hành chính", "Gọi trước khi giao", "Cho xem hàng"]),
             actor=actor,
         )
         _advance(order, outcome, actor)
+        _pay(order, extra, actor)
         created.append(order)
     # A waiting order: more than the shop has, so it shows "awaiting stock".
     name, phone, province, ward_name, line = CUSTOMERS[2]
@@ -113,7 +150,31 @@ def _advance(order: Order, outcome: str, actor) -> None:
     services.order_hand_over(order=order, actor=actor)
     if outcome == "delivery_failed":
         services.order_mark_delivery_failed(order=order, reason="Khách không nghe máy", actor=actor)
+    elif outcome == "delivered":
+        services.order_follow_shipment(order=order, shipment_status="delivered", actor=actor)
     elif outcome in ("completed", "returned"):
         services.order_complete(order=order, actor=actor)
         if outcome == "returned":
             services.order_return(order=order, reason="Khách trả hàng: sai size", actor=actor)
+
+
+def _pay(order: Order, extra: dict, actor) -> None:
+    order.refresh_from_db()
+    if extra.get("settlement_fee_percent"):
+        services.order_payment_record(
+            order=order,
+            method="marketplace_settlement",
+            amount=order.total,
+            fee=order.total * extra["settlement_fee_percent"] // 100,
+            reference=f"SETTLE-{order.external_id}",
+            actor=actor,
+        )
+    if extra.get("short_cod_payout"):
+        services.order_payment_record(
+            order=order,
+            method="cod_payout",
+            amount=extra["short_cod_payout"],
+            fee=22_000,
+            reference=f"COD-{order.external_id}",
+            actor=actor,
+        )
