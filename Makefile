@@ -37,6 +37,7 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(VENV)/bin/lint-imports
+	PYTHONPATH=. $(PY) scripts/check_import_cycles.py donhang emulators
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 
 test-sqlite: install

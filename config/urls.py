@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from donhang.api.router import api
+from donhang.web.media import serve_media
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
@@ -18,11 +18,7 @@ urlpatterns = [
     path("purchasing/", include("donhang.purchasing.urls")),
     path("", include("donhang.web.urls")),
 ]
-# Uploaded product images. Behind a real web server, let it serve MEDIA_ROOT instead.
+# Uploaded images (re-encoded, named by us), served as images or downloads, never as HTML.
 urlpatterns += [
-    re_path(
-        r"^" + settings.MEDIA_URL.lstrip("/") + r"(?P<path>.*)$",
-        serve,
-        {"document_root": settings.MEDIA_ROOT},
-    )
+    re_path(r"^" + settings.MEDIA_URL.lstrip("/") + r"(?P<path>.*)$", serve_media),
 ]

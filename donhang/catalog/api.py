@@ -16,11 +16,10 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from donhang.catalog import importexport, selectors, services
+from donhang.catalog import importexport, selectors, services, stock
 from donhang.catalog.models import Brand, Category, Product, Variant
 from donhang.core.errors import NotFound, ValidationFailed
 from donhang.core.money import VatRate
-from donhang.inventory.models import Warehouse
 
 router = Router(tags=["catalog"])
 
@@ -317,7 +316,7 @@ def _brand(brand_id: int | None) -> Brand | None:
 def _warehouse_ids(codes: dict[str, int], field_name: str) -> dict[int, int]:
     if not codes:
         return {}
-    warehouses = dict(Warehouse.objects.filter(code__in=list(codes)).values_list("code", "pk"))
+    warehouses = stock.warehouse_ids_by_code(codes)
     result = {}
     for code, quantity in codes.items():
         if code not in warehouses:

@@ -24,6 +24,7 @@ from donhang.catalog import services
 from donhang.catalog.models import MAX_ATTRIBUTES, Category, Product, Variant
 from donhang.core.errors import DomainError, PermissionDenied
 from donhang.core.money import VatRate
+from donhang.core.spreadsheet import imported_text, neutralize_row
 from donhang.core.text import fold
 
 COLUMNS = [
@@ -149,7 +150,7 @@ def _xlsx_bytes(rows: list[list], *, with_help: bool = False) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append(neutralize_row(row))
     sheet.freeze_panes = "A2"
     for index, name in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter].width = max(
@@ -169,7 +170,7 @@ def _csv_bytes(rows: list[list]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
-    writer.writerows(rows)
+    writer.writerows(neutralize_row(row) for row in rows)
     # The BOM makes Excel read the file as UTF-8, so Vietnamese shows correctly.
     return out.getvalue().encode("utf-8-sig")
 
@@ -315,7 +316,7 @@ def _cell_text(value) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    return imported_text(str(value)).strip()
 
 
 def read_rows(file) -> list[tuple[int, dict[str, str]]]:
@@ -329,7 +330,8 @@ def read_rows(file) -> list[tuple[int, dict[str, str]]]:
         from openpyxl import load_workbook
 
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            # data_only=False: a formula cell is read as its text ("=HYPERLINK(…)"), never run
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         except Exception as exc:  # openpyxl raises many types for a broken file
             raise FileUnreadable(_("The file is not a readable .xlsx workbook.")) from exc
         sheet = workbook.worksheets[0]
@@ -340,7 +342,7 @@ def read_rows(file) -> list[tuple[int, dict[str, str]]]:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise FileUnreadable(_("Save the CSV file as UTF-8 and upload it again.")) from exc
-        raw_rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+        raw_rows = [[_cell_text(c) for c in row] for row in csv.reader(io.StringIO(text))]
     if not raw_rows:
         raise FileUnreadable(_("The file is empty."))
     header = [h.strip().lower() for h in raw_rows[0]]

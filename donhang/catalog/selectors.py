@@ -8,24 +8,19 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     Max,
     Min,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from donhang.catalog import stock
 from donhang.catalog.models import Brand, Category, Product, ProductImage, Variant
 from donhang.core.errors import NotFound
 from donhang.core.text import fold
-from donhang.inventory.models import StockLevel
 
 
 @dataclass
@@ -37,17 +32,9 @@ class ProductFilters:
     low_stock: bool = False
 
 
-def _stock_sum(field: str, *, product: bool) -> Subquery:
-    """Sum of a StockLevel column per variant or per product, as a subquery (no row fan-out)."""
-    key = "variant__product" if product else "variant"
-    levels = (
-        StockLevel.objects.filter(**{key: OuterRef("pk")})
-        .order_by()
-        .values(key)
-        .annotate(total=Sum(field))
-        .values("total")
-    )
-    return Coalesce(Subquery(levels, output_field=IntegerField()), Value(0))
+def _stock_sum(field: str, *, product: bool):
+    """Sum of a stock column per variant or per product (provided by donhang.inventory)."""
+    return stock.stock_sum(field, product=product)
 
 
 def low_stock_variants() -> QuerySet[Variant]:

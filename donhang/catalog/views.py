@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from donhang.catalog import importexport, selectors, services
+from donhang.catalog import importexport, selectors, services, stock
 from donhang.catalog.forms import (
     BrandForm,
     CategoryForm,
@@ -25,7 +25,6 @@ from donhang.catalog.forms import (
 from donhang.catalog.models import MAX_ATTRIBUTES, Brand, Category, Product, ProductImage
 from donhang.core.errors import DomainError, NotFound, ValidationFailed
 from donhang.core.money import VatRate
-from donhang.inventory.models import Warehouse
 
 PAGE_SIZE = 20
 
@@ -262,9 +261,7 @@ def _product_form(request, *, mode, data=None, files=None, initial=None):
         files,
         initial=initial,
         mode=mode,
-        warehouses=Warehouse.objects.filter(is_active=True).order_by("priority", "code")
-        if mode == "create"
-        else (),
+        warehouses=stock.warehouses_for_initial_stock() if mode == "create" else (),
         can_change_price=request.user.has_perm("catalog.change_price"),
         can_view_cost=request.user.has_perm("catalog.view_cost"),
     )

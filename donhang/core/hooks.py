@@ -11,6 +11,11 @@ documented where they are emitted:
 - ``stock.shortfall`` (shortfall: dict[(variant_id, warehouse_id), int], actor, reason: str):
   on-hand stock is about to drop below what is reserved; take that many units of reservation
   back from the newest open orders so that the count can be posted.
+- ``order.shipping_panel`` (request, order) -> dict | None: the order page's shipments card
+  (provided by shipping); ``orders.bulk_carriers`` (request) -> list: carrier accounts offered
+  for "create shipments" on the order list.
+- ``customer.*``: the customer pages' orders and totals (provided by orders), see
+  donhang.customers.selectors.
 """
 
 from __future__ import annotations
@@ -35,3 +40,13 @@ def emit(name: str, **kwargs: Any) -> list[Any]:
 
 def registered(name: str) -> list[Callable[..., Any]]:
     return list(_handlers.get(name, ()))
+
+
+def first(name: str, default: Any = None, **kwargs: Any) -> Any:
+    """The first handler's result that is not None (a higher app provides a piece of a page or
+    a service); `default` when no handler is registered or all answer None."""
+    for handler in list(_handlers.get(name, ())):
+        result = handler(**kwargs)
+        if result is not None:
+            return result
+    return default

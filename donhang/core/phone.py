@@ -6,6 +6,7 @@ import phonenumbers
 from django.utils.translation import gettext as _
 
 from donhang.core.errors import ValidationFailed
+from donhang.core.text import code_normalize, code_problem
 
 REGION = "VN"
 
@@ -16,12 +17,14 @@ def normalize_phone(raw: str | None, *, field: str = "phone") -> str:
     Numbers without a country code are read as Vietnamese. Raises ValidationFailed naming
     `field` when the text is empty or not a valid number.
     """
-    text = (raw or "").strip()
+    text = code_normalize(raw)
     if not text:
         raise ValidationFailed(
             _("Enter a phone number."), fields={field: _("This field is required.")}
         )
     reason = _("Enter a valid phone number, for example 0912 345 678.")
+    if code_problem(text):
+        raise ValidationFailed(reason, fields={field: reason})
     try:
         number = phonenumbers.parse(text, REGION)
     except phonenumbers.NumberParseException:

@@ -20,3 +20,44 @@ def fold(text: str | None) -> str:
 
 def search_key(*parts: str | None) -> str:
     return " ".join(fold(p) for p in parts if p)
+
+
+# --- what people type into codes and names ---------------------------------------------------
+# Look-alikes: "ÁO-A51B" typed composed (one code point per letter) and decomposed (A + combining
+# accent) must be one SKU, and "AO\u200b-A51B" (a zero-width space) must not pass for "AO-A51B".
+# Codes are NFC-normalised and refuse invisible and control characters; names refuse NUL and
+# control characters and must show at least one visible character.
+
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"}
+
+
+def invisible_characters(text: str) -> list[str]:
+    """Control, format (zero-width, bidi) and unassigned characters in text."""
+    return [ch for ch in text if unicodedata.category(ch) in _INVISIBLE_CATEGORIES]
+
+
+def code_normalize(value: str | None) -> str:
+    """NFC and stripped; the caller decides whether invisible characters are refused."""
+    return unicodedata.normalize("NFC", value or "").strip()
+
+
+def code_problem(value: str) -> str | None:
+    """Why a normalised code (SKU, barcode, phone, document code) is refused, or None."""
+    if invisible_characters(value):
+        return "invisible"
+    return None
+
+
+def name_problem(value: str) -> str | None:
+    """Why a name is refused: "control" (NUL and other control characters; tabs and line breaks
+    are allowed in long text) or "invisible" (nothing visible in it), else None."""
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
+        return "control"
+    visible = [
+        ch
+        for ch in value
+        if unicodedata.category(ch) not in _INVISIBLE_CATEGORIES and not ch.isspace()
+    ]
+    if value and not visible:
+        return "invisible"
+    return None

@@ -8,17 +8,14 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
 from django.db.models import (
-    BigIntegerField,
     Count,
-    OuterRef,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Replace
+from django.db.models.functions import Replace
 from django.utils.translation import gettext as _
 
+from donhang.core import hooks
 from donhang.core.errors import NotFound, ValidationFailed
 from donhang.core.phone import normalize_phone
 from donhang.core.text import fold
@@ -129,8 +126,6 @@ def ward_find(value, *, province: Province | None = None) -> Ward | None:
 
 
 def customer_find_by_phone(*, phone: str):
-    from donhang.customers.models import Customer
-
     return Customer.objects.filter(phone=phone, merged_into__isnull=True).order_by("id").first()
 
 
@@ -138,33 +133,16 @@ def customer_find_by_phone(*, phone: str):
 
 CUSTOMER_PAGE_SIZE = 50
 _PHONE_LIKE = re.compile(r"^[\d\s.\-()+]{6,24}$")
-# Money the customer has spent or committed to: open, on the way and completed orders. Cancelled
-# orders never count; returned ones are counted apart as returns.
-SPENT_STATUSES = ("new", "processing", "shipping", "completed")
-RETURNED_STATUS = "returned"
-
-
-def _order_subquery(aggregate, **filters) -> Coalesce:
-    from donhang.orders.models import Order
-
-    orders = (
-        Order.objects.filter(customer=OuterRef("pk"), **filters)
-        .order_by()
-        .values("customer")
-        .annotate(value=aggregate)
-        .values("value")
-    )
-    return Coalesce(Subquery(orders, output_field=BigIntegerField()), Value(0))
-
-
 def customer_with_totals(customers: QuerySet[Customer]) -> QuerySet[Customer]:
-    """Annotate `orders_count`, `total_spent` and `returns_count` with one correlated subquery
-    each, so a page of customers stays one query however many rows it has."""
-    return customers.annotate(
-        orders_count=_order_subquery(Count("pk")),
-        total_spent=_order_subquery(Sum("total"), status__in=SPENT_STATUSES),
-        returns_count=_order_subquery(Count("pk"), status=RETURNED_STATUS),
-    )
+    """Annotate `orders_count`, `total_spent` and `returns_count` (provided by donhang.orders,
+    which builds on customers, through the hook ``customer.annotate_totals``: one correlated
+    subquery each, so a page of customers stays one query however many rows it has)."""
+    annotated = hooks.first("customer.annotate_totals", customers=customers)
+    if annotated is None:
+        return customers.annotate(
+            orders_count=Value(0), total_spent=Value(0), returns_count=Value(0)
+        )
+    return annotated
 
 
 def _search(customers: QuerySet[Customer], q: str) -> QuerySet[Customer]:
@@ -282,19 +260,14 @@ def customer_profile(
     *, pk: int, after: int | None = None, before: int | None = None, order_limit: int = 50
 ) -> CustomerProfile:
     """The profile page: the customer with totals, addresses, same-phone customers and every
-    order from every channel (newest first, keyset pages). A merged customer only says which one
-    was kept. A fixed number of queries."""
-    from donhang.orders.selectors import OrderFilters, order_list
-
+    order from every channel (newest first, keyset pages, provided by donhang.orders through the
+    hook ``customer.orders_page``). A merged customer only says which one was kept. A fixed
+    number of queries."""
     customer = customer_get(pk=pk)
     if customer.merged_into_id:
         return CustomerProfile(customer=customer, kept_id=customer_kept_id(customer=customer))
-    orders = order_list(
-        filters=OrderFilters(customer_id=customer.pk),
-        after=after,
-        before=before,
-        limit=order_limit,
-        with_counts=False,
+    orders = hooks.first(
+        "customer.orders_page", customer=customer, after=after, before=before, limit=order_limit
     )
     return CustomerProfile(
         customer=customer,
@@ -310,8 +283,7 @@ def customer_merge_candidates(*, customer: Customer) -> list[Customer]:
 
 
 def customer_recent_orders(*, customer: Customer, limit: int = 10) -> list:
-    from donhang.orders.selectors import OrderFilters, order_list
-
-    return order_list(
-        filters=OrderFilters(customer_id=customer.pk), limit=limit, with_counts=False
-    ).orders
+    page = hooks.first(
+        "customer.orders_page", customer=customer, after=None, before=None, limit=limit
+    )
+    return page.orders if page is not None else []

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from donhang.core import hooks
 from donhang.core.audit import audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.phone import normalize_phone
@@ -190,9 +191,8 @@ def customer_address_add(
 @transaction.atomic
 def customer_merge(*, keep: Customer, duplicates: list[Customer], actor=None) -> Customer:
     """Fold duplicate customers (same person, e.g. the same phone) into `keep`: their orders,
-    addresses, tags and notes move over; the duplicates stay as pointers to `keep`."""
-    from donhang.orders.models import Order
-
+    addresses, tags and notes move over (orders through the hook ``customer.merged``, which
+    donhang.orders handles); the duplicates stay as pointers to `keep`."""
     duplicates = [d for d in duplicates if d.pk != keep.pk]
     if not duplicates:
         raise ValidationFailed(
@@ -205,7 +205,7 @@ def customer_merge(*, keep: Customer, duplicates: list[Customer], actor=None) ->
             fields={"duplicates": _("Already merged.")},
         )
     ids = [d.pk for d in duplicates]
-    Order.objects.filter(customer_id__in=ids).update(customer=keep)
+    hooks.emit("customer.merged", keep=keep, duplicate_ids=ids, actor=actor)
     CustomerAddress.objects.filter(customer_id__in=ids).update(customer=keep, is_default=False)
     keep.tags = _clean_tags(list(keep.tags) + [t for d in duplicates for t in d.tags])
     notes = [keep.note] + [d.note for d in duplicates if d.note]

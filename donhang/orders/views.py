@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from donhang.accounts.decorators import permission_required_403
+from donhang.core import hooks
 from donhang.core.errors import DomainError, ValidationFailed
 from donhang.core.money import VAT_RATE_ORDER
 from donhang.core.phone import display_phone, normalize_phone
@@ -125,12 +126,10 @@ def order_list(request):
 
 
 def _bulk_carriers(request) -> list:
-    """Active carrier accounts for "Create shipments with …" (donhang.shipping)."""
+    """Active carrier accounts for "Create shipments with …" (provided by donhang.shipping)."""
     if not request.user.has_perm("shipping.add_shipment"):
         return []
-    from donhang.shipping.selectors import carrier_account_list
-
-    return list(carrier_account_list(active_only=True))
+    return hooks.first("orders.bulk_carriers", default=[], request=request)
 
 
 BULK_ACTIONS = {
@@ -338,24 +337,11 @@ def order_detail(request, code):
 
 
 def _shipping_panel(request, order: Order) -> dict | None:
-    """The order's shipments card (donhang.shipping), for those who may see shipments."""
+    """The order's shipments card, provided by donhang.shipping (which builds on orders), for
+    those who may see shipments."""
     if not request.user.has_perm("shipping.view_shipment"):
         return None
-    from donhang.shipping.selectors import order_shipping_panel
-
-    panel = order_shipping_panel(order)
-    panel["back"] = reverse("orders:order_detail", args=[order.code]) + "#shipments"
-    can_create = (
-        panel["has_carriers"]
-        and not panel["has_open"]
-        and order.status == Status.PROCESSING
-        and order.sub_state in (SubState.PACKING, SubState.READY_TO_SHIP)
-        and request.user.has_perm("shipping.add_shipment")
-    )
-    panel["create_url"] = (
-        reverse("shipping:shipment_create", args=[order.code]) if can_create else ""
-    )
-    return panel
+    return hooks.first("order.shipping_panel", request=request, order=order)
 
 
 def _order_or_404(code: str) -> Order:

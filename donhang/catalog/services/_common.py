@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -21,7 +22,7 @@ from donhang.catalog.models import (
 from donhang.core.errors import Conflict, PermissionDenied, ValidationFailed
 from donhang.core.money import VatRate
 from donhang.core.permissions import actor_allowed, require_perm
-from donhang.core.text import fold, search_key
+from donhang.core.text import code_normalize, code_problem, fold, name_problem, search_key
 
 THUMBNAIL_SIZE = 300
 
@@ -131,15 +132,40 @@ def default_variant_sku(product_sku: str, options) -> str:
 
 
 def _check_sku(value, field_name: str) -> str:
-    sku = (value or "").strip()
+    sku = code_normalize(value)
     if not sku:
         raise ValidationFailed(_("Enter a SKU."), fields={field_name: _("This field is required.")})
+    if code_problem(sku):
+        raise ValidationFailed(
+            _("The SKU contains invisible or control characters."),
+            fields={field_name: _("Type the SKU again without hidden characters.")},
+        )
     if len(sku) > 64 or re.search(r"\s", sku):
         raise ValidationFailed(
             _("A SKU has at most 64 characters and no spaces."),
             fields={field_name: _("Use at most 64 characters and no spaces.")},
         )
     return sku
+
+
+def _check_name(value, field_name: str = "name", max_length: int = 255) -> str:
+    name = unicodedata.normalize("NFC", str(value or "")).strip()
+    problem = name_problem(name)
+    if not name or problem == "invisible":
+        raise ValidationFailed(
+            _("Enter the product name."), fields={field_name: _("This field is required.")}
+        )
+    if problem == "control":
+        raise ValidationFailed(
+            _("The name contains control characters."),
+            fields={field_name: _("Type the name again without hidden characters.")},
+        )
+    if len(name) > max_length:
+        raise ValidationFailed(
+            _("The name is too long."),
+            fields={field_name: _("Use at most %(max)s characters.") % {"max": max_length}},
+        )
+    return name
 
 
 def _clean_variant_values(values: dict, prefix: str = "") -> dict:
@@ -170,9 +196,11 @@ def _clean_variant_values(values: dict, prefix: str = "") -> dict:
                 }
             cleaned[name] = rate
         elif name == "barcode":
-            barcode = (value or "").strip()
+            barcode = code_normalize(value)
             if len(barcode) > 64:
                 errors[prefix + name] = _("Use at most 64 characters.")
+            elif code_problem(barcode):
+                errors[prefix + name] = _("Type the code again without hidden characters.")
             cleaned[name] = barcode
         elif name == "is_active":
             cleaned[name] = bool(value)

@@ -8,7 +8,7 @@ from pathlib import PurePath
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
-from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 
 from donhang.catalog.models import (
     Product,
@@ -16,12 +16,10 @@ from donhang.catalog.models import (
 )
 from donhang.catalog.services._common import THUMBNAIL_SIZE, _require
 from donhang.core.audit import audit
-from donhang.core.errors import ValidationFailed
+from donhang.core.uploads import image_reencode
 
 
 def _thumbnail(image) -> ContentFile:
-    from PIL import Image, ImageOps
-
     image.seek(0)
     with Image.open(image) as img:
         img = ImageOps.exif_transpose(img)
@@ -38,29 +36,19 @@ def _thumbnail(image) -> ContentFile:
 
 @transaction.atomic
 def product_image_add(*, product: Product, file, alt_text: str = "", actor=None) -> ProductImage:
-    """Store an uploaded image and a 300 px JPEG thumbnail of it."""
+    """Store an uploaded image, re-encoded in its detected format (JPEG, PNG or WebP) under a
+    name we choose, and a 300 px JPEG thumbnail of it."""
     _require(actor, "catalog.change_product")
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        file.seek(0)
-        with Image.open(file) as img:
-            img.verify()
-        thumb = _thumbnail(file)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationFailed(
-            _("“%(name)s” is not an image we can read. Upload a JPEG, PNG or WebP file.")
-            % {"name": getattr(file, "name", "")},
-            fields={"images": _("Not a readable image.")},
-        ) from exc
-    file.seek(0)
+    clean = image_reencode(file, field="images")
+    thumb = _thumbnail(BytesIO(clean.content))
     position = (product.images.aggregate(m=Max("position"))["m"] or 0) + 1
     image = ProductImage(product=product, position=position, alt_text=alt_text[:255])
-    name = PurePath(getattr(file, "name", "image")).name or "image"
-    image.image.save(name, file, save=False)
+    name = clean.name()
+    image.image.save(name, ContentFile(clean.content), save=False)
     image.thumbnail.save(f"thumb_{PurePath(name).stem}.jpg", thumb, save=False)
     image.save()
-    audit(actor=actor, action="product.image_add", obj=product, summary=name)
+    original = PurePath(str(getattr(file, "name", "") or "image")).name[:100]
+    audit(actor=actor, action="product.image_add", obj=product, summary=f"{original} → {name}")
     return image
 
 

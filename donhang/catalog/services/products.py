@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from donhang.catalog import stock as stock_port
 from donhang.catalog.models import (
     MAX_ATTRIBUTES,
     Brand,
@@ -17,6 +18,7 @@ from donhang.catalog.models import (
 from donhang.catalog.services._common import (
     PRICE_FIELDS,
     VARIANT_EDITABLE_FIELDS,
+    _check_name,
     _check_product_sku_free,
     _check_sku,
     _check_variant_skus_free,
@@ -77,15 +79,7 @@ def product_create(
     own `initial_stock` too. Posted to the stock ledger in this transaction.
     """
     _require(actor, "catalog.add_product")
-    name = (name or "").strip()
-    if not name:
-        raise ValidationFailed(
-            _("Enter the product name."), fields={"name": _("This field is required.")}
-        )
-    if len(name) > 255:
-        raise ValidationFailed(
-            _("The name is too long."), fields={"name": _("Use at most 255 characters.")}
-        )
+    name = _check_name(name)
     sku = _check_sku(sku, "sku")
     attrs = attributes_clean(attributes)
     base = dict(VARIANT_DEFAULTS)
@@ -169,9 +163,7 @@ def product_create(
         quantities.update({int(k): int(v) for k, v in own_stock.items()})
         quantities = {k: v for k, v in quantities.items() if v}
         if quantities:
-            from donhang.inventory.services import stock_initial_post
-
-            stock_initial_post(variant=variant, quantities=quantities, actor=actor)
+            stock_port.initial_stock_post(variant=variant, quantities=quantities, actor=actor)
     audit(
         actor=actor,
         action="product.create",
@@ -204,12 +196,7 @@ def product_update(*, product: Product, actor=None, **changes) -> Product:
             _("Unknown fields."), fields={f: _("Unknown field.") for f in sorted(unknown)}
         )
     if "name" in changes:
-        name = (changes["name"] or "").strip()
-        if not name:
-            raise ValidationFailed(
-                _("Enter the product name."), fields={"name": _("This field is required.")}
-            )
-        product.name = name[:255]
+        product.name = _check_name(changes["name"])
     if "sku" in changes:
         sku = _check_sku(changes["sku"], "sku")
         if sku != product.sku:
