@@ -5,6 +5,7 @@ SECRET_KEY        default: generated once per install into var/secret_key
 DEBUG             default: off
 ALLOWED_HOSTS     comma-separated, default: localhost,127.0.0.1,[::1]
 DONHANG_VAR_DIR   where the SQLite file, the secret key and uploads live (default ./var)
+API_DOCS_PUBLIC   the API docs page and schema without logging in (default: off)
 """
 
 import os
@@ -46,7 +47,8 @@ SECRET_KEY = _secret_key()
 DEBUG = _env_bool("DEBUG")
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
+    # Not `testserver`: Django's test runner adds it for tests, and a site needs no such name.
+    for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [
@@ -63,6 +65,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "bootstrap",
+    # For the API docs page: Swagger UI from the package's own static files, never a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "donhang.core",
@@ -79,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "donhang.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "donhang.web.middleware.ShopLocaleMiddleware",
@@ -142,6 +147,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Log-in resolves a username as its throttle counts it (NFKC, case-folded).
+AUTHENTICATION_BACKENDS = ["donhang.accounts.backends.UsernameBackend"]
+
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
@@ -150,6 +158,10 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # window locks further attempts until the window passes.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+
+# The API docs page (/api/v1/docs) and schema (/api/v1/openapi.json) are for logged-in staff (the
+# schema also for API keys) unless this is on.
+API_DOCS_PUBLIC = _env_bool("API_DOCS_PUBLIC")
 
 # --- i18n -----------------------------------------------------------------
 LANGUAGE_CODE = "vi"
@@ -193,12 +205,15 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
-# The shop itself, printed on purchase orders, labels and invoices.
+# The shop's first name and tax code: the shop profile page (owners; accounts.ShopProfile) starts
+# from them, and documents print them until an owner saves the profile. After that the profile wins.
 DONHANG_SHOP_NAME = os.environ.get("SHOP_NAME", "")
 DONHANG_SHOP_TAX_CODE = os.environ.get("SHOP_TAX_CODE", "")
 # Public address of this site, for links in customer messages (tracking page).
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 STOCKTAKE_PERIOD_DAYS = int(os.environ.get("STOCKTAKE_PERIOD_DAYS", "30"))
+# VAT rate of the shipping fee charged to buyers ("0", "5", "8", "10" or "exempt").
+SHIPPING_FEE_VAT_RATE = os.environ.get("SHIPPING_FEE_VAT_RATE", "8")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -211,7 +226,18 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # A refused request (403 and other 4xx) is one line in the log, not a traceback.
+    "filters": {"refusals_one_line": {"()": "donhang.web.log_filters.RefusalsOneLine"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["refusals_one_line"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["refusals_one_line"]},
+    },
 }

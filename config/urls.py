@@ -2,11 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from donhang.accounts.views import admin_login
 from donhang.api.router import api
 from donhang.web.media import serve_media
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    # Before the admin's own: the admin logs in through our log-in page and its throttle.
+    path("admin/login/", admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("donhang.accounts.urls")),

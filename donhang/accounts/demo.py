@@ -1,10 +1,15 @@
-"""Demo staff: one user per role, password `donhang-demo`. Safe to run again."""
+"""Demo staff: one user per role, password `donhang-demo`; the demo shop's profile. Safe to run
+again."""
 
+from io import BytesIO
+
+from django.core.files.base import ContentFile
 from django.db import transaction
+from PIL import Image, ImageDraw
 
-from donhang.accounts.models import User
+from donhang.accounts.models import ShopProfile, User
 from donhang.accounts.roles import Role
-from donhang.accounts.services import user_create, user_set_role
+from donhang.accounts.services import shop_profile_update, user_create, user_set_role
 
 DEMO_PASSWORD = "donhang-demo"
 
@@ -42,4 +47,47 @@ def load_demo_users() -> User:
                 user.is_staff = user.is_superuser = True
                 user.save(update_fields=["is_staff", "is_superuser"])
             owner = user
+    # Here rather than in load_demo so that every document of the demo shows the shop, not a
+    # person, whichever part of the demo is loaded.
+    load_demo_shop_profile(actor=owner)
     return owner
+
+
+# A shop, not a person: labels, picking lists and purchase orders print this.
+DEMO_SHOP = {
+    "name": "Công ty TNHH Thời trang Lan Nguyễn",
+    "tax_code": "0107654326",
+    "address_line": "18 Hàng Bài",
+    "province": 1,  # Thành phố Hà Nội
+    "ward": 70,  # Phường Hoàn Kiếm
+    "phone": "024 3825 1234",
+    "email": "lienhe@thoitranglan.example.vn",
+    "bank_bin": "970436",  # Vietcombank
+    "bank_account_number": "1023456789",
+    "bank_account_holder": "Công ty TNHH Thời trang Lan Nguyễn",
+}
+
+
+def _demo_logo() -> ContentFile:
+    """A plain badge drawn here (no font needed), uploaded like any logo."""
+    image = Image.new("RGB", (240, 240), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((10, 10, 230, 230), fill=(176, 42, 84))
+    white = (255, 255, 255)
+    draw.rectangle((50, 60, 72, 180), fill=white)  # L
+    draw.rectangle((50, 158, 110, 180), fill=white)
+    draw.rectangle((125, 60, 147, 180), fill=white)  # N
+    draw.polygon([(125, 60), (147, 60), (195, 180), (173, 180)], fill=white)
+    draw.rectangle((173, 60, 195, 180), fill=white)
+    out = BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    return ContentFile(out.getvalue(), name="logo.jpg")
+
+
+@transaction.atomic
+def load_demo_shop_profile(*, actor=None) -> ShopProfile:
+    """The demo shop's profile, unless one is saved already (an owner's edits are kept)."""
+    existing = ShopProfile.objects.filter(pk=ShopProfile.SINGLETON_ID).first()
+    if existing is not None:
+        return existing
+    return shop_profile_update(actor=actor, **DEMO_SHOP, logo=_demo_logo())

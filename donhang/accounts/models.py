@@ -5,6 +5,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from donhang.accounts.roles import Role
+from donhang.core.phone import display_phone
 
 
 class User(AbstractUser):
@@ -13,6 +14,9 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        # Rights of a role rather than of this model; they live here because accounts holds the
+        # roles and sits below every app that checks them (the dashboard, reports).
+        permissions = [("view_revenue", _("Can see revenue and margins"))]
 
     def get_full_name(self) -> str:
         # Vietnamese (and Japanese) names put the family name first: "Nguyễn Thị Lan".
@@ -75,7 +79,9 @@ class ApiKey(models.Model):
         User,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        # Not SET_NULL: a key without a creator is a command-line key and works until revoked,
+        # so deleting its creator must not turn a person's key into one. Deactivate people.
+        on_delete=models.PROTECT,
         related_name="created_api_keys",
         verbose_name=_("created by"),
     )
@@ -96,5 +102,95 @@ class ApiKey(models.Model):
         return self.revoked_at is None
 
     @property
+    def creator_deactivated(self) -> bool:
+        """A deactivated creator's keys are refused (see services.api_key_authenticate)."""
+        return self.created_by is not None and not self.created_by.is_active
+
+    @property
     def role_label(self) -> str:
         return Role(self.role.name).label if self.role.name in Role.values else self.role.name
+
+
+class ShopProfile(models.Model):
+    """The shop's own identity, printed on labels, purchase orders, picking lists and invoices.
+
+    One row at most (id 1). Until an owner saves it, `selectors.shop_profile_get()` builds an
+    unsaved one from the SHOP_NAME / SHOP_TAX_CODE settings.
+
+    The address uses Vietnam's 2025 units of the customers app by string reference: accounts sits
+    below customers in the layers, so it never imports them.
+    """
+
+    SINGLETON_ID = 1
+
+    name = models.CharField(_("shop name"), max_length=200)
+    tax_code = models.CharField(_("tax code"), max_length=14, blank=True)
+    address_line = models.CharField(_("street address"), max_length=255, blank=True)
+    province = models.ForeignKey(
+        "customers.Province",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("province"),
+    )
+    ward = models.ForeignKey(
+        "customers.Ward",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ward"),
+    )
+    phone = models.CharField(_("phone"), max_length=20, blank=True, help_text="E.164")
+    email = models.EmailField(_("email"), blank=True)
+    bank_bin = models.CharField(
+        _("bank BIN"), max_length=6, blank=True, help_text=_("The bank's 6-digit NAPAS code.")
+    )
+    bank_name = models.CharField(_("bank"), max_length=100, blank=True)
+    bank_account_number = models.CharField(_("account number"), max_length=19, blank=True)
+    bank_account_holder = models.CharField(_("account holder"), max_length=100, blank=True)
+    logo = models.FileField(_("logo"), upload_to="shop/", blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        verbose_name = _("shop profile")
+        verbose_name_plural = _("shop profile")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=1), name="accounts_shopprofile_singleton")
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_saved(self) -> bool:
+        """False for the profile built from settings before an owner has saved one."""
+        return not self._state.adding
+
+    @property
+    def phone_display(self) -> str:
+        return display_phone(self.phone)
+
+    @property
+    def address_display(self) -> str:
+        """ "18 Hàng Bài, Phường Hoàn Kiếm, Thành phố Hà Nội" (province and ward loaded)."""
+        parts = [self.address_line]
+        if self.ward_id:
+            parts.append(self.ward.name)
+        if self.province_id:
+            parts.append(self.province.name)
+        return ", ".join(p for p in parts if p)
+
+    @property
+    def has_bank_account(self) -> bool:
+        """Enough for a VietQR transfer: the bank's BIN and the account number."""
+        return bool(self.bank_bin and self.bank_account_number)

@@ -13,8 +13,11 @@ class Role(models.TextChoices):
     ACCOUNTANT = "accountant", _("Accountant")
 
 
-# "app_label.codename" permissions per role. Apps add their custom permissions in Meta and list
-# them here. Staff and API-key management is owner-only.
+# "app_label.codename" permissions per role; README.md ("Roles") says the same in words, and
+# donhang/web/tests/test_permission_matrix.py checks every route against it. Apps add their
+# custom permissions in Meta and list them here. Staff, API keys and the shop profile are
+# owner-only. Cost prices (`catalog.view_cost`) and revenue (`accounts.view_revenue`) are for the
+# owner, the manager and the accountant.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OWNER: ["*"],
     Role.MANAGER: [
@@ -24,6 +27,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "catalog.delete_product",
         "catalog.change_price",
         "catalog.view_cost",
+        "accounts.view_revenue",
         "catalog.import_product",
         "catalog.view_category",
         "catalog.add_category",
@@ -92,8 +96,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shipping.view_shipment",
     ],
     Role.WAREHOUSE: [
+        # Stock, not the catalog: no catalog.change_product (names, SKUs, prices, active).
         "catalog.view_product",
-        "catalog.change_product",
         "catalog.view_category",
         "catalog.view_brand",
         "inventory.view_warehouse",
@@ -118,6 +122,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.ACCOUNTANT: [
         "catalog.view_product",
         "catalog.view_cost",
+        "accounts.view_revenue",
         "catalog.view_category",
         "catalog.view_brand",
         "inventory.view_warehouse",

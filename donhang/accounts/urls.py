@@ -17,4 +17,5 @@ urlpatterns = [
     path("api-keys/new/", views.api_key_create, name="api_key_create"),
     path("api-keys/<int:pk>/created/", views.api_key_created, name="api_key_created"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("shop/", views.shop_profile, name="shop_profile"),
 ]

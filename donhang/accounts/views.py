@@ -1,26 +1,31 @@
-"""Log in and out, own password, staff and API-key management. Views validate, call one service
-or selector, and render; the rules (last owner, lock-outs) live in services."""
+"""Log in and out, own password, staff and API-key management, the shop profile. Views validate,
+call one service or selector, and render; the rules (last owner, lock-outs) live in services."""
 
 import math
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from donhang.accounts import selectors, services
+from donhang.accounts.banks import KNOWN_BANKS
 from donhang.accounts.decorators import permission_required_403
 from donhang.accounts.forms import (
     ApiKeyCreateForm,
     LoginForm,
     PasswordChangeForm,
     SetPasswordForm,
+    ShopProfileForm,
     StaffCreateForm,
     StaffRoleForm,
     add_domain_error,
@@ -73,6 +78,24 @@ class LoginView(auth_views.LoginView):
         if username and self.request.POST.get("password"):
             services.login_failure_record(username=username, ip_address=client_ip(self.request))
         return super().form_invalid(form)
+
+
+def admin_login(request):
+    """/admin/login/: the Django admin logs in through our log-in page, so one door has one lock
+    (the failed-login throttle, look-alike names included). It never checks a password itself."""
+    wanted = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        wanted = ""
+    wanted = wanted or reverse("admin:index")
+    if request.user.is_authenticated:
+        if not (request.user.is_active and request.user.is_staff):
+            # Logged in without admin rights: sending them to log in again would go round in
+            # circles (our log-in page sends a logged-in user on to `next`, the admin back here).
+            raise PermissionDenied
+        return HttpResponseRedirect(wanted)
+    return redirect_to_login(wanted)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -261,3 +284,37 @@ def api_key_revoke(request, pk: int):
         % {"name": api_key.name},
     )
     return redirect(reverse("accounts:api_key_list"))
+
+
+# --- shop profile --------------------------------------------------------------------------------
+
+
+@permission_required_403("accounts.change_shopprofile")
+def shop_profile(request):
+    """The shop's name, tax code, address, contacts, bank account and logo (owners)."""
+    profile = selectors.shop_profile_get()
+    form = ShopProfileForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=ShopProfileForm.initial_for(profile),
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.shop_profile_update(actor=request.user, **form.service_arguments())
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(
+                    request, _("The shop profile is saved; documents printed from now show it.")
+                )
+                return redirect("accounts:shop_profile")
+        status = 422
+    else:
+        status = 200
+    return render(
+        request,
+        "accounts/shop_profile.html",
+        {"form": form, "profile": profile, "known_banks": sorted(KNOWN_BANKS.items())},
+        status=status,
+    )

@@ -15,7 +15,16 @@ class ApiKeyAuth(HttpBearer):
 
 
 class SessionAuth(_NinjaSessionAuth):
-    """The logged-in web user (htmx and the docs page). CSRF is checked for unsafe methods."""
+    """The logged-in web user (htmx and the docs page). CSRF is checked for unsafe methods.
+
+    Only when there is a logged-in user: a request with neither a key nor a session is
+    anonymous and answers 401 as documented, not "403 CSRF check failed" (which ninja's check,
+    run before looking at the session, would answer to any anonymous write)."""
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request, key):
         user = super().authenticate(request, key)

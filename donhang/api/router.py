@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from donhang.api.auth import ApiKeyAuth, SessionAuth
+from donhang.api.docs import docs_access
 from donhang.api.errors import error_response, validation_fields
 from donhang.core.errors import DomainError
 
@@ -25,6 +26,8 @@ api = NinjaAPI(
     ),
     auth=[ApiKeyAuth(), SessionAuth()],
     urls_namespace="api",
+    # Staff only unless API_DOCS_PUBLIC; Swagger UI from the package's files, not a CDN.
+    docs_decorator=docs_access,
 )
 
 

@@ -18,7 +18,8 @@ from ninja.files import UploadedFile
 
 from donhang.catalog import importexport, selectors, services, stock
 from donhang.catalog.models import Brand, Category, Product, Variant
-from donhang.core.errors import NotFound, ValidationFailed
+from donhang.catalog.services import PRICE_FIELDS
+from donhang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from donhang.core.money import VatRate
 
 router = Router(tags=["catalog"])
@@ -509,6 +510,14 @@ def update_variant(request, variant_id: int, payload: VariantPatch):
     if variant is None:
         raise NotFound(_("Variant %(id)s does not exist.") % {"id": variant_id})
     data = payload.dict(exclude_unset=True)
+    # A price sent at all needs the price permission, even if it equals the stored one: a 200
+    # for "same value" and a 403 for any other would let a role guess the cost.
+    sent_prices = [k for k in PRICE_FIELDS if k in data]
+    if sent_prices and not request.principal.has_perm("catalog.change_price"):
+        raise PermissionDenied(
+            _("Your role may not change prices (catalog.change_price)."),
+            fields={k: _("You may not change prices.") for k in sent_prices},
+        )
     nulls = [k for k, v in data.items() if v is None]
     if nulls:
         raise ValidationFailed(

@@ -63,3 +63,30 @@ class ScheduledJob(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class TaskLease(models.Model):
+    """A background task's hold on its run: the worker renews `expires_at` while the task works.
+    A lease left to expire means its worker died; the scheduler then runs the task again
+    (donhang.core.leases). Kept after the run (finished_at) for the record, pruned later."""
+
+    task_result_id = models.CharField(max_length=64, unique=True)
+    task_path = models.CharField(max_length=255)
+    backend = models.CharField(max_length=32, default="default")
+    worker_id = models.CharField(max_length=64, blank=True)
+    token = models.CharField(max_length=32, help_text="Who holds it now: one run of the task.")
+    runs = models.PositiveSmallIntegerField(default=1, help_text="Times the task was started.")
+    started_at = models.DateTimeField()
+    renewed_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    requeued_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["finished_at", "expires_at"], name="tasklease_live")]
+        verbose_name = _("task lease")
+        verbose_name_plural = _("task leases")
+
+    def __str__(self):
+        return f"{self.task_path} {self.task_result_id}"

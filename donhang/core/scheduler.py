@@ -1,13 +1,20 @@
-"""Periodic jobs: each is enqueued at most once per interval, whichever host's scheduler runs."""
+"""Periodic jobs: each is enqueued at most once per interval, whichever host's scheduler runs.
+Every check also requeues the tasks whose worker died while running them (donhang.core.leases)."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from donhang.core.leases import requeue_expired_tasks
+from donhang.core.models import ScheduledJob
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -22,11 +29,13 @@ JOBS = [
 ]
 
 
-def enqueue_due_jobs(*, now=None, jobs=JOBS) -> list[str]:
-    """Enqueue every job whose interval has passed; returns the names enqueued."""
-    from donhang.core.models import ScheduledJob
-
+def enqueue_due_jobs(*, now=None, jobs=JOBS, requeue: bool = True) -> list[str]:
+    """Requeue tasks left behind by dead workers, then enqueue every job whose interval has
+    passed; returns the names of the jobs enqueued."""
     now = now or timezone.now()
+    if requeue:
+        for result_id in requeue_expired_tasks(now=now):
+            logger.info("requeued task %s", result_id)
     enqueued = []
     for job in jobs:
         with transaction.atomic():

@@ -123,8 +123,18 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 class StockMovementAdmin(_ReadOnlyAdmin):
     """The ledger is written by services only."""
 
-    list_display = ["at", "variant", "warehouse", "kind", "delta", "reason", "actor_label"]
-    list_filter = ["kind", "warehouse"]
+    list_display = [
+        "at",
+        "variant",
+        "warehouse",
+        "kind",
+        "bucket",
+        "delta",
+        "unit_cost",
+        "reason",
+        "actor_label",
+    ]
+    list_filter = ["kind", "bucket", "warehouse"]
     list_select_related = ["variant", "variant__product", "warehouse"]
     search_fields = ["variant__sku", "reason", "reference_label", "reference_id"]
     date_hierarchy = "at"
@@ -134,7 +144,7 @@ class StockMovementAdmin(_ReadOnlyAdmin):
 class StockLevelAdmin(_ReadOnlyAdmin):
     """A cache of the ledger; changed only by posting movements."""
 
-    list_display = ["variant", "warehouse", "on_hand", "reserved", "available"]
+    list_display = ["variant", "warehouse", "on_hand", "reserved", "available", "returned"]
     list_filter = ["warehouse"]
     list_select_related = ["variant", "variant__product", "warehouse"]
     search_fields = ["variant__sku"]

@@ -44,6 +44,7 @@ class WarehouseOut(Schema):
     on_hand: int = Field(description="Units on hand over all variants.")
     reserved: int
     available: int
+    returned: int = Field(0, description="Units of returned parcels waiting for inspection.")
     created_at: datetime
     updated_at: datetime
 
@@ -99,6 +100,7 @@ def _out(warehouse: Warehouse) -> dict:
         "on_hand": warehouse.total_on_hand,
         "reserved": warehouse.total_reserved,
         "available": warehouse.total_available,
+        "returned": warehouse.total_returned,
         "created_at": warehouse.created_at,
         "updated_at": warehouse.updated_at,
     }
@@ -422,9 +424,14 @@ class StocktakeLineOut(Schema):
     barcode: str
     product: str
     options: str
-    expected: int = Field(description="On hand when the count sheet was made (frozen).")
+    expected: int = Field(
+        description="On hand when the line was counted (until then, when the sheet was made)."
+    )
     counted: int | None
-    variance: int | None = Field(description="counted − expected; null until counted.")
+    counted_at: datetime | None = Field(None, description="When the count was entered.")
+    variance: int | None = Field(
+        description="counted − expected: what posting writes; null until counted."
+    )
 
 
 class StocktakeSummaryOut(Schema):
@@ -497,6 +504,7 @@ def _stocktake_out(code: str) -> dict:
                 "options": line.variant.options_label,
                 "expected": line.expected,
                 "counted": line.counted,
+                "counted_at": line.counted_at,
                 "variance": line.variance,
             }
             for line in lines
@@ -526,7 +534,8 @@ def stocktake_list(request, query: Query[StocktakeListQuery]):
     "/stocktakes",
     response={201: StocktakeOut},
     summary="Start a stocktake (make the count sheet)",
-    description="Expected quantities are frozen now. 409 when a count of the same warehouse "
+    description="Each line expects what is on hand now, and again when it is counted (stock "
+    "moving while the sheet is open is not counted twice). 409 when a count of the same warehouse "
     "(and category) is already in progress.",
     tags=["stocktakes"],
 )

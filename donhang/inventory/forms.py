@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from donhang.core.errors import ValidationFailed
 from donhang.core.phone import normalize_phone
 from donhang.customers.forms import AddressUnitsFormMixin, ProvinceField, WardField
+from donhang.inventory import selectors
 from donhang.inventory.models import Warehouse
 from donhang.inventory.services import CODE_PATTERN
 
@@ -178,10 +179,8 @@ class ChannelRuleForm(forms.Form):
     )
 
     def __init__(self, *args, warehouses, **kwargs):
-        from donhang.orders.models import AllocationStrategy
-
         super().__init__(*args, **kwargs)
-        self.fields["strategy"].choices = AllocationStrategy.choices
+        self.fields["strategy"].choices = selectors.allocation_strategy_choices()
         self.fields["warehouses"].choices = [(w.pk, f"{w.code} — {w.name}") for w in warehouses]
         _bootstrap(self)
 

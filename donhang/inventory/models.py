@@ -68,6 +68,13 @@ class StockMovement(models.Model):
         TRANSFER_IN = "transfer_in", _("Transfer in")
         DAMAGED = "damaged", _("Damaged")
         STOCKTAKE = "stocktake", _("Stocktake")
+        RETURNED_TO_INSPECT = "returned_to_inspect", _("Returned, to inspect")
+
+    class Bucket(models.TextChoices):
+        """Which quantity of the StockLevel a movement changes."""
+
+        ON_HAND = "on_hand", _("On hand")
+        RETURNED = "returned", _("Returned, to inspect")
 
     variant = models.ForeignKey(
         "catalog.Variant", on_delete=models.PROTECT, related_name="stock_movements"
@@ -75,6 +82,25 @@ class StockMovement(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="movements")
     delta = models.IntegerField(_("quantity change"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Returned parcels come back into their own quantity, not sellable until inspected; moving
+    # them on (to sellable or damaged) is a pair of movements, out of one bucket into the other.
+    bucket = models.CharField(
+        _("quantity"), max_length=10, choices=Bucket.choices, default=Bucket.ON_HAND
+    )
+    unit_cost = models.BigIntegerField(
+        _("unit cost (excl. VAT)"),
+        null=True,
+        blank=True,
+        help_text=_("The cost of one unit when it moved, where known (sales, receipts, returns)."),
+    )
+    order_line = models.ForeignKey(
+        "orders.OrderLine",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stock_movements",
+        help_text=_("The order line sold or returned."),
+    )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -102,12 +128,18 @@ class StockLevel(models.Model):
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="stock_levels")
     on_hand = models.IntegerField(_("on hand"), default=0)
     reserved = models.IntegerField(_("reserved"), default=0)
+    returned = models.IntegerField(
+        _("returned, to inspect"),
+        default=0,
+        help_text=_("Units of returned parcels waiting for inspection: not sellable, not on hand."),
+    )
     allow_negative = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["variant", "warehouse"], name="stocklevel_unique"),
             models.CheckConstraint(condition=Q(reserved__gte=0), name="stocklevel_reserved_gte_0"),
+            models.CheckConstraint(condition=Q(returned__gte=0), name="stocklevel_returned_gte_0"),
             models.CheckConstraint(
                 condition=Q(allow_negative=True) | Q(on_hand__gte=F("reserved")),
                 name="stocklevel_available_gte_0",
@@ -204,8 +236,10 @@ class TransferLine(models.Model):
 
 
 class Stocktake(models.Model):
-    """A count of one warehouse (all of it or one category): expected quantities are frozen when
-    the count sheet is made; posting writes each variance as a stocktake movement."""
+    """A count of one warehouse (all of it or one category). Each line's expected quantity is the
+    on-hand quantity when the sheet is made, and again when the line is counted; posting writes
+    each variance (counted − on hand at the count) as a stocktake movement, so that stock moving
+    while the sheet is open is not counted twice."""
 
     class Status(models.TextChoices):
         COUNTING = "counting", _("Counting")
@@ -253,8 +287,11 @@ class Stocktake(models.Model):
 class StocktakeLine(models.Model):
     stocktake = models.ForeignKey(Stocktake, on_delete=models.CASCADE, related_name="lines")
     variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+")
-    expected = models.IntegerField(_("expected"))
+    expected = models.IntegerField(
+        _("expected"), help_text=_("On hand when the sheet was made; when counted, at the count.")
+    )
     counted = models.IntegerField(_("counted"), null=True, blank=True)
+    counted_at = models.DateTimeField(_("counted at"), null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -269,3 +306,24 @@ class StocktakeLine(models.Model):
     @property
     def variance(self) -> int | None:
         return None if self.counted is None else self.counted - self.expected
+
+
+class StockChange(models.Model):
+    """What channels may sell of a variant changed and the marketplace sync has not pushed it yet.
+
+    One pending row per variant (changes coalesce), written in the transaction of the change
+    (reserve, release, sale, receipt, adjustment, count, transfer, return). `seq` changes on every
+    write, so marking a read row consumed leaves it pending when it changed meanwhile
+    (inventory.services.stock_changes_mark_consumed).
+    """
+
+    variant = models.OneToOneField(
+        "catalog.Variant", on_delete=models.CASCADE, related_name="+", verbose_name=_("variant")
+    )
+    changed_at = models.DateTimeField(_("changed at"))
+    seq = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["changed_at", "id"], name="stockchange_changed_at")]
+        verbose_name = _("stock change")
+        verbose_name_plural = _("stock changes")

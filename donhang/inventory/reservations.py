@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F, Sum
 
+from donhang.catalog.models import Variant
+from donhang.core.audit import actor_label, actor_user
 from donhang.inventory.models import Reservation, StockLevel, StockMovement, Warehouse
-from donhang.inventory.services import _lock_levels
+from donhang.inventory.services import _lock_levels, stock_changes_record
 
 
 @dataclass
@@ -83,6 +85,7 @@ def reserve(needs: Iterable[Need]) -> Reserved:
     for pk, qty in bumps.items():
         StockLevel.objects.filter(pk=pk).update(reserved=F("reserved") + qty)
     _add_reservation_rows(rows)
+    stock_changes_record(variant for _line, variant, _warehouse, _qty in rows)
     by_warehouse: dict[int, int] = {}
     for _line, _variant, warehouse_id, qty in rows:
         by_warehouse[warehouse_id] = by_warehouse.get(warehouse_id, 0) + qty
@@ -120,16 +123,22 @@ def _add_reservation_rows(
     Reservation.objects.bulk_create(new)
 
 
-def release(line_ids: Iterable[int], *, keep: dict[int, int] | None = None) -> dict[int, int]:
+def release(
+    line_ids: Iterable[int],
+    *,
+    keep: dict[int, int] | None = None,
+    warehouse_id: int | None = None,
+) -> dict[int, int]:
     """Release reservations of order lines; with `keep` {line id: qty}, keep that much per line
-    (released from the lowest-priority warehouse first). Returns {line id: quantity released}."""
+    (released from the lowest-priority warehouse first). With `warehouse_id`, only the
+    reservations in that warehouse are considered (and `keep` is what stays there).
+    Returns {line id: quantity released}."""
     _assert_in_transaction()
     keep = keep or {}
-    reservations = list(
-        Reservation.objects.filter(order_line_id__in=list(line_ids)).order_by(
-            "order_line_id", "-id"
-        )
-    )
+    reservations = Reservation.objects.filter(order_line_id__in=list(line_ids))
+    if warehouse_id is not None:
+        reservations = reservations.filter(warehouse_id=warehouse_id)
+    reservations = list(reservations.order_by("order_line_id", "-id"))
     if not reservations:
         return {}
     levels = _lock_levels({(r.variant_id, r.warehouse_id) for r in reservations})
@@ -138,6 +147,7 @@ def release(line_ids: Iterable[int], *, keep: dict[int, int] | None = None) -> d
         held[r.order_line_id] = held.get(r.order_line_id, 0) + r.quantity
     to_release = {line: max(qty - keep.get(line, 0), 0) for line, qty in held.items()}
     released: dict[int, int] = {}
+    changed: set[int] = set()
     for r in reservations:  # newest reservation of each line first
         want = to_release[r.order_line_id] - released.get(r.order_line_id, 0)
         if want <= 0:
@@ -150,16 +160,17 @@ def release(line_ids: Iterable[int], *, keep: dict[int, int] | None = None) -> d
         else:
             Reservation.objects.filter(pk=r.pk).update(quantity=F("quantity") - take)
         released[r.order_line_id] = released.get(r.order_line_id, 0) + take
+        changed.add(r.variant_id)
+    stock_changes_record(changed)
     return released
 
 
 def consume(
     line_ids: Iterable[int], *, actor=None, reference_type="", reference_id="", reference_label=""
 ) -> list[StockMovement]:
-    """Hand-over: turn the lines' reservations into sale movements (stock leaves the warehouse)."""
+    """Hand-over: turn the lines' reservations into sale movements (stock leaves the warehouse),
+    each carrying its order line and the variant's cost price at this moment."""
     _assert_in_transaction()
-    from donhang.core.audit import actor_label, actor_user
-
     reservations = list(Reservation.objects.filter(order_line_id__in=list(line_ids)).order_by("id"))
     if not reservations:
         return []
@@ -172,6 +183,11 @@ def consume(
         StockLevel.objects.filter(pk=pk).update(
             on_hand=F("on_hand") - qty, reserved=F("reserved") - qty
         )
+    costs = dict(
+        Variant.objects.filter(pk__in={r.variant_id for r in reservations}).values_list(
+            "pk", "cost_price"
+        )
+    )
     user, label = actor_user(actor), actor_label(actor)[:150]
     movements = StockMovement.objects.bulk_create(
         [
@@ -180,6 +196,8 @@ def consume(
                 warehouse_id=r.warehouse_id,
                 delta=-r.quantity,
                 kind=StockMovement.Kind.SALE,
+                unit_cost=costs.get(r.variant_id),
+                order_line_id=r.order_line_id,
                 actor=user,
                 actor_label=label,
                 reference_type=reference_type,
@@ -190,6 +208,7 @@ def consume(
         ]
     )
     Reservation.objects.filter(pk__in=[r.pk for r in reservations]).delete()
+    stock_changes_record(r.variant_id for r in reservations)
     return movements
 
 

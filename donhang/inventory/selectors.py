@@ -9,19 +9,21 @@ from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subq
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from donhang.core import hooks
 from donhang.core.errors import NotFound
 from donhang.core.text import fold
-from donhang.inventory.models import StockLevel, StockMovement, Warehouse
+from donhang.inventory.models import StockChange, StockLevel, StockMovement, Warehouse
 
 
 def warehouse_list(*, active: bool | None = None) -> QuerySet[Warehouse]:
-    """Warehouses with address and totals (`total_on_hand`, `total_reserved`, `total_available`),
-    in one query."""
+    """Warehouses with address and totals (`total_on_hand`, `total_reserved`, `total_available`,
+    `total_returned`: returned parcels waiting for inspection), in one query."""
     warehouses = (
         Warehouse.objects.select_related("province", "ward")
         .annotate(
             total_on_hand=Coalesce(Sum("stock_levels__on_hand"), Value(0)),
             total_reserved=Coalesce(Sum("stock_levels__reserved"), Value(0)),
+            total_returned=Coalesce(Sum("stock_levels__returned"), Value(0)),
             total_available=Coalesce(
                 Sum("stock_levels__on_hand") - Sum("stock_levels__reserved"), Value(0)
             ),
@@ -77,6 +79,7 @@ class WarehouseStockRow:
     warehouse: Warehouse
     on_hand: int
     reserved: int
+    returned: int = 0  # returned parcels waiting for inspection (not on hand, not sellable)
 
     @property
     def available(self) -> int:
@@ -89,7 +92,7 @@ def variant_stock_levels(*, variant) -> list[WarehouseStockRow]:
     levels = {
         level.warehouse_id: level
         for level in StockLevel.objects.filter(variant=variant).only(
-            "warehouse_id", "on_hand", "reserved"
+            "warehouse_id", "on_hand", "reserved", "returned"
         )
     }
     warehouses = Warehouse.objects.filter(Q(is_active=True) | Q(pk__in=list(levels))).order_by(
@@ -103,9 +106,37 @@ def variant_stock_levels(*, variant) -> list[WarehouseStockRow]:
                 warehouse=warehouse,
                 on_hand=level.on_hand if level else 0,
                 reserved=level.reserved if level else 0,
+                returned=level.returned if level else 0,
             )
         )
     return rows
+
+
+def available_to_promise(*, variant_ids, warehouse_ids=None) -> dict[int, int]:
+    """{variant id: units that may be promised}: Σ over the warehouses of on hand − reserved,
+    each warehouse counted at 0 when it has less (a shortfall in one does not eat another's
+    stock). Returned parcels waiting for inspection never count. `warehouse_ids` None: every
+    active warehouse. Every asked variant is in the answer (0 without stock). One query."""
+    ids = {int(v) for v in variant_ids}
+    if not ids:
+        return {}
+    levels = StockLevel.objects.filter(variant_id__in=ids, on_hand__gt=F("reserved"))
+    if warehouse_ids is None:
+        levels = levels.filter(warehouse__is_active=True)
+    else:
+        levels = levels.filter(warehouse_id__in=[int(w) for w in warehouse_ids])
+    promise = dict.fromkeys(ids, 0)
+    for row in (
+        levels.order_by().values("variant_id").annotate(units=Sum(F("on_hand") - F("reserved")))
+    ):
+        promise[row["variant_id"]] = row["units"]
+    return promise
+
+
+def stock_changes_pending(*, limit: int = 500) -> list[StockChange]:
+    """Variants whose sellable stock changed and is not yet pushed to the marketplaces, oldest
+    change first; hand what was pushed to inventory.services.stock_changes_mark_consumed."""
+    return list(StockChange.objects.order_by("changed_at", "pk")[: max(int(limit), 0)])
 
 
 def variant_movements(*, variant, warehouse: Warehouse | None = None) -> QuerySet[StockMovement]:
@@ -220,23 +251,15 @@ class ChannelRuleRow:
 
 def channel_rule_list() -> list[ChannelRuleRow]:
     """Every sales channel with how its orders choose warehouses (defaults when no rule is
-    saved). Two queries."""
-    from donhang.orders.models import AllocationStrategy, Channel, ChannelRule
+    saved). Channels and their rules belong to orders, which provides them through the hook
+    ``inventory.channel_rules`` (inventory may not import orders); none without it."""
+    return hooks.first("inventory.channel_rules", default=[])
 
-    rules = {r.channel: r for r in ChannelRule.objects.prefetch_related("warehouses")}
-    rows = []
-    for channel in Channel:
-        rule = rules.get(channel.value)
-        rows.append(
-            ChannelRuleRow(
-                channel=channel.value,
-                label=str(channel.label),
-                strategy=rule.strategy if rule else AllocationStrategy.PRIORITY.value,
-                warehouse_ids=sorted(w.pk for w in rule.warehouses.all()) if rule else [],
-                saved=rule is not None,
-            )
-        )
-    return rows
+
+def allocation_strategy_choices() -> list[tuple[str, str]]:
+    """(value, label) of the ways a channel's orders choose warehouses (hook
+    ``inventory.allocation_strategies``, provided by orders)."""
+    return hooks.first("inventory.allocation_strategies", default=[])
 
 
 # --- transfers -------------------------------------------------------------------------------

@@ -8,18 +8,30 @@ On SQLite the IMMEDIATE transaction mode serialises writers instead.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from donhang.catalog.models import Variant
+from donhang.core import hooks
 from donhang.core.audit import actor_label, actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
+from donhang.core.permissions import require_perm
 from donhang.core.phone import normalize_phone
 from donhang.customers.selectors import address_units_resolve
-from donhang.inventory.models import StockLevel, StockMovement, Warehouse
+from donhang.inventory.models import (
+    Reservation,
+    StockChange,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
 
 # The most units one line of a document may carry: a typo of a few extra digits is a message
 # naming the field, not a database overflow (quantities are 32-bit columns).
@@ -31,6 +43,38 @@ class MovementLine:
     variant_id: int
     warehouse_id: int
     delta: int
+    unit_cost: int | None = None  # VND excl. VAT per unit, where known (receipts)
+
+
+def stock_changes_record(variant_ids: Iterable[int]) -> None:
+    """Mark these variants' sellable stock as changed, for the marketplace sync: one upsert of one
+    pending StockChange row per variant (coalesced), in the caller's transaction. Rows are
+    written in variant order so that two transactions never wait on each other crosswise."""
+    ids = sorted({int(v) for v in variant_ids})
+    if not ids:
+        return
+    now, seq = timezone.now(), time.time_ns()
+    StockChange.objects.bulk_create(
+        [StockChange(variant_id=v, changed_at=now, seq=seq) for v in ids],
+        update_conflicts=True,
+        unique_fields=["variant"],
+        update_fields=["changed_at", "seq"],
+    )
+
+
+@transaction.atomic
+def stock_changes_mark_consumed(*, changes: Iterable[StockChange]) -> int:
+    """The marketplace sync pushed these pending changes (as read by
+    inventory.selectors.stock_changes_pending): drop them. A row written again since it was read
+    has another `seq` and stays pending, so a change made between read and mark is never lost.
+    Returns how many were dropped."""
+    condition = Q()
+    for change in changes:
+        condition |= Q(pk=change.pk, seq=change.seq)
+    if not condition:
+        return 0
+    deleted, _per_model = StockChange.objects.filter(condition).delete()
+    return deleted
 
 
 def _lock_levels(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], StockLevel]:
@@ -78,13 +122,15 @@ def stock_movements_post(
     reference_id: str = "",
     reference_label: str = "",
 ) -> list[StockMovement]:
-    """Post movements of one document (initial stock, receipt, adjustment…) atomically.
+    """Post movements of one document (initial stock, receipt, adjustment…) to on hand,
+    atomically, and mark the variants' stock changed (one statement).
 
     Refuses (Conflict) any line that would take on hand below what is reserved, unless the
     warehouse allows negative stock, and any line of an inactive warehouse. Lines with delta 0
     are skipped.
     """
-    if kind not in StockMovement.Kind.values:
+    # Returned parcels have their own quantity and service (stock_returned_to_inspect).
+    if kind not in StockMovement.Kind.values or kind == StockMovement.Kind.RETURNED_TO_INSPECT:
         raise ValidationFailed(_("Unknown movement kind."), fields={"kind": kind})
     lines = [ln for ln in lines if ln.delta]
     if not lines:
@@ -111,8 +157,6 @@ def stock_movements_post(
         if not levels[key].allow_negative and levels[key].on_hand + delta < levels[key].reserved
     ]
     if short:
-        from donhang.catalog.models import Variant
-
         skus = dict(
             Variant.objects.filter(pk__in={k[0] for k, _d, _l in short}).values_list("pk", "sku")
         )
@@ -141,7 +185,7 @@ def stock_movements_post(
     for key, delta in net.items():
         StockLevel.objects.filter(pk=levels[key].pk).update(on_hand=F("on_hand") + delta)
     user, label = actor_user(actor), actor_label(actor)[:150]
-    return StockMovement.objects.bulk_create(
+    movements = StockMovement.objects.bulk_create(
         [
             StockMovement(
                 variant_id=ln.variant_id,
@@ -154,10 +198,13 @@ def stock_movements_post(
                 reference_type=reference_type,
                 reference_id=str(reference_id),
                 reference_label=reference_label[:120],
+                unit_cost=ln.unit_cost,
             )
             for ln in lines
         ]
     )
+    stock_changes_record(key[0] for key in net)
+    return movements
 
 
 def stock_initial_post(*, variant, quantities: dict[int, int], actor=None) -> list[StockMovement]:
@@ -169,7 +216,10 @@ def stock_initial_post(*, variant, quantities: dict[int, int], actor=None) -> li
                 fields={f"initial_stock.{warehouse_id}": _("Enter 0 or more.")},
             )
     return stock_movements_post(
-        lines=[MovementLine(variant.pk, wid, qty) for wid, qty in quantities.items()],
+        lines=[
+            MovementLine(variant.pk, wid, qty, unit_cost=variant.cost_price)
+            for wid, qty in quantities.items()
+        ],
         kind=StockMovement.Kind.INITIAL,
         reason=_("Initial stock"),
         actor=actor,
@@ -177,6 +227,53 @@ def stock_initial_post(*, variant, quantities: dict[int, int], actor=None) -> li
         reference_id=str(variant.pk),
         reference_label=variant.sku,
     )
+
+
+@transaction.atomic
+def stock_adjust(
+    *, variant: Variant, warehouse: Warehouse, delta: int, reason: str, actor=None
+) -> StockMovement:
+    """A manual stock correction (found, lost, damaged…) with its reason, posted to the ledger;
+    new stock goes to waiting orders at once, oldest first (hook ``stock.arrived``)."""
+    require_perm(actor, "inventory.add_stockmovement")
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Say why the stock changes.")
+    if not delta:
+        errors["delta"] = _("Enter a change other than 0.")
+    elif abs(delta) > MAX_QUANTITY:
+        errors["delta"] = _("A change cannot exceed %(max)s units.") % {"max": MAX_QUANTITY}
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    movements = stock_movements_post(
+        lines=[MovementLine(variant.pk, warehouse.pk, delta)],
+        kind=StockMovement.Kind.ADJUSTMENT,
+        reason=reason,
+        actor=actor,
+        reference_type="adjustment",
+    )
+    if delta > 0:
+        hooks.emit("stock.arrived", variant_ids={variant.pk}, actor=actor)
+    return movements[0]
+
+
+def channel_rule_set(*, channel: str, strategy: str, warehouse_ids, actor=None):
+    """How new orders of `channel` choose warehouses. The rule belongs to orders, which provides
+    this service through the hook ``inventory.channel_rule_set`` (see
+    donhang.orders.services.channel_rule_set for the rules and errors)."""
+    rule = hooks.first(
+        "inventory.channel_rule_set",
+        channel=channel,
+        strategy=strategy,
+        warehouse_ids=warehouse_ids,
+        actor=actor,
+    )
+    if rule is None:
+        raise RuntimeError(
+            "No handler for inventory.channel_rule_set: is donhang.orders installed?"
+        )
+    return rule
 
 
 # --- warehouses -------------------------------------------------------------------------------
@@ -274,19 +371,25 @@ def _refuse_deactivation_with_stock(warehouse: Warehouse) -> None:
     busy = list(
         StockLevel.objects.select_for_update()
         .filter(warehouse=warehouse)
-        .filter(~Q(on_hand=0) | ~Q(reserved=0))
+        .filter(~Q(on_hand=0) | ~Q(reserved=0) | ~Q(returned=0))
         .order_by("pk")
     )
     if not busy:
         return
     on_hand = sum(level.on_hand for level in busy)
     reserved = sum(level.reserved for level in busy)
+    returned = sum(level.returned for level in busy)
+    message = _(
+        "%(warehouse)s still holds stock (%(on_hand)s on hand, %(reserved)s reserved, over "
+        "%(variants)s variants). Transfer or adjust it to zero and release the reservations "
+        "before deactivating the warehouse."
+    )
+    if returned:
+        message += " " + _("%(returned)s units of returned parcels wait for inspection there.") % {
+            "returned": returned
+        }
     raise Conflict(
-        _(
-            "%(warehouse)s still holds stock (%(on_hand)s on hand, %(reserved)s reserved, over "
-            "%(variants)s variants). Transfer or adjust it to zero and release the reservations "
-            "before deactivating the warehouse."
-        )
+        message
         % {
             "warehouse": warehouse.name,
             "on_hand": on_hand,
@@ -475,42 +578,114 @@ class Drift:
 
 @transaction.atomic
 def stock_levels_rebuild(*, fix: bool = True) -> list[Drift]:
-    """Recompute every StockLevel from the ledger (on hand = Σ movements, reserved = Σ
-    reservations) and report where the cache differed. With fix, the cache is corrected."""
-    from django.db.models import Sum
-
-    from donhang.inventory.models import Reservation
-
-    on_hand = {
-        (r["variant_id"], r["warehouse_id"]): r["total"]
-        for r in StockMovement.objects.values("variant_id", "warehouse_id")
-        .annotate(total=Sum("delta"))
+    """Recompute every StockLevel from the ledger (on hand and returned-to-inspect = Σ movements
+    of that quantity, reserved = Σ reservations) and report where the cache differed. With fix,
+    the levels are locked and the cache is corrected; without, nothing is locked."""
+    ledger: dict[tuple[int, int], dict[str, int]] = {}
+    for row in (
+        StockMovement.objects.values("variant_id", "warehouse_id")
+        .annotate(
+            on_hand=Sum("delta", filter=Q(bucket=StockMovement.Bucket.ON_HAND)),
+            returned=Sum("delta", filter=Q(bucket=StockMovement.Bucket.RETURNED)),
+        )
         .order_by()
-    }
-    reserved = {
-        (r["variant_id"], r["warehouse_id"]): r["total"]
-        for r in Reservation.objects.values("variant_id", "warehouse_id")
+    ):
+        ledger[(row["variant_id"], row["warehouse_id"])] = {
+            "on_hand": row["on_hand"] or 0,
+            "returned": row["returned"] or 0,
+        }
+    for row in (
+        Reservation.objects.values("variant_id", "warehouse_id")
         .annotate(total=Sum("quantity"))
         .order_by()
-    }
-    levels = {
-        (lvl.variant_id, lvl.warehouse_id): lvl
-        for lvl in StockLevel.objects.select_for_update().order_by("pk")
-    }
+    ):
+        ledger.setdefault((row["variant_id"], row["warehouse_id"]), {})["reserved"] = row["total"]
+    levels_qs = StockLevel.objects.order_by("pk")
+    if fix:
+        levels_qs = levels_qs.select_for_update()
+    levels = {(lvl.variant_id, lvl.warehouse_id): lvl for lvl in levels_qs}
     drifts: list[Drift] = []
-    for key in set(levels) | set(on_hand) | set(reserved):
+    fields = ("on_hand", "reserved", "returned")
+    for key in sorted(set(levels) | set(ledger)):
         level = levels.get(key)
-        want_on_hand, want_reserved = on_hand.get(key, 0), reserved.get(key, 0)
-        have_on_hand = level.on_hand if level else 0
-        have_reserved = level.reserved if level else 0
-        if have_on_hand != want_on_hand:
-            drifts.append(Drift(key[0], key[1], "on_hand", have_on_hand, want_on_hand))
-        if have_reserved != want_reserved:
-            drifts.append(Drift(key[0], key[1], "reserved", have_reserved, want_reserved))
-        if fix and (have_on_hand, have_reserved) != (want_on_hand, want_reserved):
+        want = {name: ledger.get(key, {}).get(name, 0) for name in fields}
+        have = {name: getattr(level, name) if level else 0 for name in fields}
+        for name in fields:
+            if have[name] != want[name]:
+                drifts.append(Drift(key[0], key[1], name, have[name], want[name]))
+        if fix and have != want:
             if level is None:
                 _lock_levels({key})
-            StockLevel.objects.filter(variant_id=key[0], warehouse_id=key[1]).update(
-                on_hand=want_on_hand, reserved=want_reserved
-            )
+            StockLevel.objects.filter(variant_id=key[0], warehouse_id=key[1]).update(**want)
+    if fix:
+        stock_changes_record({d.variant_id for d in drifts})
     return drifts
+
+
+# --- returned parcels ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def stock_returned_to_inspect(
+    *,
+    order_line_ids: Iterable[int],
+    actor=None,
+    reference_type: str = "",
+    reference_id: str = "",
+    reference_label: str = "",
+) -> list[StockMovement]:
+    """A returned parcel is back: every sale movement of these order lines comes back, with the
+    same quantity and unit cost, into the "returned, to inspect" quantity of the warehouse it
+    left from (not sellable until inspected). Lines already received back are skipped, so calling
+    it again changes nothing. Returns the movements posted."""
+    ids = {int(pk) for pk in order_line_ids}
+    if not ids:
+        return []
+    sales = list(
+        StockMovement.objects.filter(
+            order_line_id__in=ids,
+            kind=StockMovement.Kind.SALE,
+            bucket=StockMovement.Bucket.ON_HAND,
+        ).order_by("pk")
+    )
+    if not sales:
+        return []
+    # Locked first, so that two calls for one parcel cannot both find it not yet received.
+    levels = _lock_levels({(m.variant_id, m.warehouse_id) for m in sales})
+    back = set(
+        StockMovement.objects.filter(
+            order_line_id__in=ids, kind=StockMovement.Kind.RETURNED_TO_INSPECT
+        ).values_list("order_line_id", flat=True)
+    )
+    sales = [m for m in sales if m.order_line_id not in back and m.delta < 0]
+    if not sales:
+        return []
+    per_level: dict[int, int] = {}
+    for m in sales:
+        pk = levels[(m.variant_id, m.warehouse_id)].pk
+        per_level[pk] = per_level.get(pk, 0) - m.delta
+    for pk, qty in per_level.items():
+        StockLevel.objects.filter(pk=pk).update(returned=F("returned") + qty)
+    user, label = actor_user(actor), actor_label(actor)[:150]
+    movements = StockMovement.objects.bulk_create(
+        [
+            StockMovement(
+                variant_id=m.variant_id,
+                warehouse_id=m.warehouse_id,
+                delta=-m.delta,
+                kind=StockMovement.Kind.RETURNED_TO_INSPECT,
+                bucket=StockMovement.Bucket.RETURNED,
+                unit_cost=m.unit_cost,
+                order_line_id=m.order_line_id,
+                reason=_("Returned parcel, to inspect"),
+                actor=user,
+                actor_label=label,
+                reference_type=reference_type,
+                reference_id=str(reference_id),
+                reference_label=reference_label[:120],
+            )
+            for m in sales
+        ]
+    )
+    stock_changes_record(m.variant_id for m in sales)
+    return movements

@@ -1,10 +1,11 @@
-"""Stocktake services: make a count sheet (expected quantities frozen), enter or import counts,
-review variances, post them as stocktake movements (once)."""
+"""Stocktake services: make a count sheet, enter or import counts (each line remembers what was
+on hand at its count), review variances, post them as stocktake movements (once)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 
 from django.db import transaction
 from django.db.models import Q
@@ -12,11 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donhang.catalog.models import Category, Variant
+from donhang.core import hooks
 from donhang.core.audit import actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
+from donhang.core.text import fold
 from donhang.inventory.models import StockLevel, StockMovement, Stocktake, StocktakeLine, Warehouse
 from donhang.inventory.services import MAX_QUANTITY, MovementLine, stock_movements_post
+
+# How often posting re-reads the stock when orders reserve it while their reservations are being
+# taken back (stock_movements_post refuses a count below what stays reserved).
+_POST_ATTEMPTS = 3
 
 
 @transaction.atomic
@@ -24,7 +31,8 @@ def stocktake_create(
     *, warehouse: Warehouse, category: Category | None = None, note: str = "", actor=None
 ) -> Stocktake:
     """A count sheet for every active variant (of the category and its subcategories) with its
-    on-hand quantity in the warehouse now, frozen as the expected quantity."""
+    on-hand quantity in the warehouse now as the expected quantity (taken again when each line
+    is counted)."""
     require_perm(actor, "inventory.add_stocktake")
     # One count per warehouse at a time: two overlapping counts would post a variance twice.
     # The warehouse row is locked so that two people starting at once cannot both pass the check.
@@ -79,11 +87,32 @@ def _open(stocktake: Stocktake) -> Stocktake:
     return stocktake
 
 
+def _snapshot(stocktake: Stocktake, lines: list[StocktakeLine], counts: dict[int, int | None]):
+    """Set the counts of lines and, for each whose count changes, what is on hand now as its
+    expected quantity: the variance is then what the shelf differs by at the moment of the count,
+    whatever moves in or out while the sheet is open."""
+    changed = [ln for ln in lines if ln.pk in counts and counts[ln.pk] != ln.counted]
+    on_hand = dict(
+        StockLevel.objects.filter(
+            warehouse_id=stocktake.warehouse_id, variant_id__in={ln.variant_id for ln in changed}
+        ).values_list("variant_id", "on_hand")
+    )
+    now = timezone.now()
+    for ln in changed:
+        ln.counted = counts[ln.pk]
+        if ln.counted is None:
+            ln.counted_at = None
+        else:
+            ln.expected, ln.counted_at = on_hand.get(ln.variant_id, 0), now
+    StocktakeLine.objects.bulk_update(changed, ["counted", "expected", "counted_at"])
+
+
 @transaction.atomic
 def stocktake_count(
     *, stocktake: Stocktake, counts: dict[int, int | None], actor=None
 ) -> Stocktake:
-    """Enter counts: {line id: counted quantity, or None to clear}."""
+    """Enter counts: {line id: counted quantity, or None to clear}. A line whose count changes
+    takes what is on hand now as its expected quantity."""
     require_perm(actor, "inventory.count_stocktake")
     stocktake = _open(stocktake)
     lines = {ln.pk: ln for ln in stocktake.lines.filter(pk__in=list(counts))}
@@ -95,11 +124,9 @@ def stocktake_count(
             errors[f"counts.{line_id}"] = _("Enter 0 or more.")
         elif counted is not None and counted > MAX_QUANTITY:
             errors[f"counts.{line_id}"] = _("Enter at most %(max)s.") % {"max": MAX_QUANTITY}
-        else:
-            lines[line_id].counted = counted
     if errors:
         raise ValidationFailed(_("Some counts are not valid."), fields=errors)
-    StocktakeLine.objects.bulk_update(list(lines.values()), ["counted"])
+    _snapshot(stocktake, list(lines.values()), counts)
     return stocktake
 
 
@@ -111,9 +138,7 @@ def _read_rows(filename: str, content: bytes) -> list[tuple[int, str, str]]:
         fields={"file": _("Unreadable file.")},
     )
     if filename.lower().endswith(".xlsx"):
-        import zipfile
-
-        from openpyxl import load_workbook
+        from openpyxl import load_workbook  # slow to import; only scanner files need it
 
         try:
             sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
@@ -137,8 +162,6 @@ def _read_rows(filename: str, content: bytes) -> list[tuple[int, str, str]]:
             raise unreadable from exc
     if not rows:
         return []
-    from donhang.core.text import fold
-
     header = [fold(h) for h in rows[0]]
     code_col = next(
         (
@@ -209,29 +232,62 @@ def stocktake_import(*, stocktake: Stocktake, filename: str, content: bytes, act
         raise ValidationFailed(
             _("Some rows of the file are not valid; nothing was imported."), fields=errors
         )
-    for ln in lines:
-        if ln.pk in totals:
-            ln.counted = totals[ln.pk]
-    StocktakeLine.objects.bulk_update([ln for ln in lines if ln.pk in totals], ["counted"])
+    _snapshot(stocktake, lines, totals)
     return {"lines": len(totals)}
+
+
+def _shortfall(warehouse_id: int, variances: dict[int, int]) -> dict[tuple[int, int], int]:
+    """{(variant, warehouse): units reserved beyond what will be on hand after the variances}
+    (warehouses allowing negative stock keep their reservations)."""
+    short = {}
+    for level in StockLevel.objects.filter(
+        warehouse_id=warehouse_id, variant_id__in=list(variances), allow_negative=False
+    ):
+        excess = level.reserved - (level.on_hand + variances[level.variant_id])
+        if excess > 0:
+            short[(level.variant_id, warehouse_id)] = excess
+    return short
 
 
 @transaction.atomic
 def stocktake_post(*, stocktake: Stocktake, actor=None) -> list[StockMovement]:
-    """Post every variance (counted − expected) as a stocktake movement. Uncounted lines are
-    left as they are. A stocktake is posted once; posting it again is refused."""
+    """Post every variance (counted − on hand at the count) as a stocktake movement. Uncounted
+    lines are left as they are. A stocktake is posted once; posting it again is refused.
+
+    A count below what is reserved posts anyway: the newest open orders give back the units that
+    are not there (hook ``stock.shortfall``, served by orders) and wait for stock again; the
+    oldest keep theirs. Stock found is offered to waiting orders (hook ``stock.arrived``).
+    """
     require_perm(actor, "inventory.post_stocktake")
     stocktake = _open(stocktake)
     lines = [ln for ln in stocktake.lines.all() if ln.counted is not None and ln.variance]
-    movements = stock_movements_post(
-        lines=[MovementLine(ln.variant_id, stocktake.warehouse_id, ln.variance) for ln in lines],
-        kind=StockMovement.Kind.STOCKTAKE,
-        reason=_("Stocktake %(code)s") % {"code": stocktake.code},
-        actor=actor,
-        reference_type="stocktake",
-        reference_id=str(stocktake.pk),
-        reference_label=stocktake.code,
-    )
+    reason = _("Stocktake %(code)s") % {"code": stocktake.code}
+    variances = {ln.variant_id: ln.variance for ln in lines}
+    taken_back: set[int] = set()
+    for attempt in range(_POST_ATTEMPTS):
+        shortfall = _shortfall(stocktake.warehouse_id, variances)
+        if shortfall:
+            hooks.emit("stock.shortfall", shortfall=shortfall, actor=actor, reason=reason)
+            taken_back |= {variant_id for variant_id, _w in shortfall}
+        try:
+            with transaction.atomic():
+                movements = stock_movements_post(
+                    lines=[
+                        MovementLine(ln.variant_id, stocktake.warehouse_id, ln.variance)
+                        for ln in lines
+                    ],
+                    kind=StockMovement.Kind.STOCKTAKE,
+                    reason=reason,
+                    actor=actor,
+                    reference_type="stocktake",
+                    reference_id=str(stocktake.pk),
+                    reference_label=stocktake.code,
+                )
+            break
+        except Conflict as exc:
+            # An order reserved the same stock meanwhile: take that back too.
+            if exc.code != "insufficient_stock" or attempt == _POST_ATTEMPTS - 1:
+                raise
     stocktake.status, stocktake.posted_at, stocktake.posted_by = (
         Stocktake.Status.POSTED,
         timezone.now(),
@@ -244,11 +300,11 @@ def stocktake_post(*, stocktake: Stocktake, actor=None) -> list[StockMovement]:
         obj=stocktake,
         summary=f"{stocktake.code}: {len(movements)} variances",
     )
-    gained = {ln.variant_id for ln in lines if ln.variance > 0}
+    # Units taken back beyond what was needed (a reservation released meanwhile) go back to the
+    # oldest waiting orders.
+    gained = {ln.variant_id for ln in lines if ln.variance > 0} | taken_back
     if gained:
-        from donhang.orders.services import reservations_fill_waiting
-
-        reservations_fill_waiting(variant_ids=gained, actor=actor)
+        hooks.emit("stock.arrived", variant_ids=gained, actor=actor)
     return movements
 
 

@@ -1,7 +1,7 @@
 """Transfer services: draft → in transit (stock leaves the source) → received (stock arrives).
 
-Stock that arrives is offered to orders awaiting it (orders.services.reservations_fill_waiting,
-imported where used: orders build on inventory, not the other way round)."""
+Stock that arrives is offered to orders awaiting it through the ``stock.arrived`` hook (orders
+registers its handler at start-up: orders build on inventory, not the other way round)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donhang.catalog.models import Variant
+from donhang.core import hooks
 from donhang.core.audit import actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
@@ -188,10 +189,10 @@ def transfer_receive(
         summary=transfer.code,
         data={"discrepancies": {ln.variant_id: ln.discrepancy for ln in differences}},
     )
-    from donhang.orders.services import reservations_fill_waiting
-
-    reservations_fill_waiting(
-        variant_ids={ln.variant_id for ln in lines if ln.received_quantity}, actor=actor
+    hooks.emit(
+        "stock.arrived",
+        variant_ids={ln.variant_id for ln in lines if ln.received_quantity},
+        actor=actor,
     )
     return transfer
 

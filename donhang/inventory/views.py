@@ -32,7 +32,6 @@ from donhang.inventory.forms import (
     parse_counts,
 )
 from donhang.inventory.models import Stocktake, Transfer, Warehouse
-from donhang.orders.services import channel_rule_set, stock_adjust
 
 PAGE_SIZE = 50
 
@@ -126,6 +125,7 @@ def _variant_stock_context(variant, request) -> dict:
     totals = {
         "on_hand": sum(row.on_hand for row in rows),
         "reserved": sum(row.reserved for row in rows),
+        "returned": sum(row.returned for row in rows),
     }
     totals["available"] = totals["on_hand"] - totals["reserved"]
     return {"variant": variant, "rows": rows, "totals": totals, "page_obj": page_obj}
@@ -145,7 +145,7 @@ def variant_stock(request, pk: int):
         if adjust_form.is_valid():
             data = adjust_form.cleaned_data
             try:
-                stock_adjust(
+                services.stock_adjust(
                     variant=variant,
                     warehouse=data["warehouse"],
                     delta=data["delta"],
@@ -195,7 +195,7 @@ def channel_rules(request):
             form = ChannelRuleForm(request.POST, prefix=row.channel, warehouses=warehouses)
             if form.is_valid():
                 try:
-                    channel_rule_set(
+                    services.channel_rule_set(
                         channel=row.channel,
                         strategy=form.cleaned_data["strategy"],
                         warehouse_ids=form.cleaned_data["warehouses"],
@@ -515,7 +515,10 @@ def stocktake_create(request):
         else:
             messages.success(
                 request,
-                _("Count sheet %(code)s is ready: expected quantities are frozen as of now.")
+                _(
+                    "Count sheet %(code)s is ready: each line expects what is on hand when it "
+                    "is counted."
+                )
                 % {"code": stocktake.code},
             )
             return redirect("inventory:stocktake_sheet", code=stocktake.code)
@@ -535,7 +538,7 @@ def _decorate_line(line, *, typed=None, error=None):
 
 @permission_required_403("inventory.view_stocktake")
 def stocktake_sheet(request, code: str):
-    """The count sheet: expected (frozen), counted, variance. The form saves the counts of the
+    """The count sheet: expected (on hand when made, then when counted), counted, variance. The form saves the counts of the
     lines on the page; with htmx each row saves itself when it changes."""
     stocktake = _stocktake_or_404(code)
     show, search = _sheet_query(request)

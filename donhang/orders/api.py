@@ -8,14 +8,17 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from donhang.catalog.models import Variant
 from donhang.core.errors import DomainError, NotFound, ValidationFailed
 from donhang.core.money import VAT_RATE_ORDER
+from donhang.inventory.models import StockLevel, Warehouse
 from donhang.orders import selectors, services
-from donhang.orders.models import IdempotencyRecord, Order
+from donhang.orders.models import Channel, IdempotencyRecord, Order
 from donhang.orders.timeline import event_text
 
 router = Router(tags=["orders"])
@@ -449,8 +452,6 @@ def list_orders(request, query: Query[OrderQuery]):
     request.principal.require("orders.view_order")
     warehouse_id = None
     if query.warehouse:
-        from donhang.inventory.models import Warehouse
-
         warehouse_id = (
             Warehouse.objects.filter(code=query.warehouse).values_list("pk", flat=True).first()
             or -1
@@ -469,8 +470,6 @@ def list_orders(request, query: Query[OrderQuery]):
         after=query.cursor,
         limit=query.limit,
     )
-    from django.db.models import prefetch_related_objects
-
     prefetch_related_objects(page.orders, "lines", "shipping_ward", "vat_lines")
     return {
         "items": [order_out(o) for o in page.orders],
@@ -629,6 +628,13 @@ class StockOut(Schema):
     on_hand: int
     reserved: int
     available: int
+    returned_to_inspect: int = 0
+    channel: str | None = Field(None, description="The channel asked for, if any")
+    available_to_promise: int | None = Field(
+        None,
+        description="What the channel may sell: on hand − reserved over the warehouses of its "
+        "rules (a warehouse short of its reservations counts 0; returned parcels never count)",
+    )
     warehouses: list[StockLevelOut]
 
 
@@ -652,8 +658,6 @@ class StockMovementOut(Schema):
 
 
 def _variant_by_sku(sku: str):
-    from donhang.catalog.models import Variant
-
     variant = Variant.objects.filter(sku=sku.strip()).first()
     if variant is None:
         raise NotFound(
@@ -663,8 +667,6 @@ def _variant_by_sku(sku: str):
 
 
 def _stock_out(variant) -> dict:
-    from donhang.inventory.models import StockLevel
-
     levels = list(
         StockLevel.objects.filter(variant=variant)
         .select_related("warehouse")
@@ -685,14 +687,31 @@ def _stock_out(variant) -> dict:
         "on_hand": sum(r["on_hand"] for r in rows),
         "reserved": sum(r["reserved"] for r in rows),
         "available": sum(r["available"] for r in rows),
+        "returned_to_inspect": sum(getattr(lvl, "returned", 0) for lvl in levels),
         "warehouses": rows,
     }
 
 
-@stock_router.get("/stock", response=StockOut, summary="Stock of one SKU per warehouse")
-def get_stock(request, sku: str):
+@stock_router.get(
+    "/stock",
+    response=StockOut,
+    summary="Stock of one SKU per warehouse; with a channel, what that channel may sell",
+)
+def get_stock(request, sku: str, channel: str = ""):
     request.principal.require("inventory.view_stocklevel")
-    return _stock_out(_variant_by_sku(sku))
+    variant = _variant_by_sku(sku)
+    data = _stock_out(variant)
+    if channel:
+        if channel not in Channel.values:
+            raise ValidationFailed(
+                _("Unknown channel."),
+                fields={"channel": _("One of: %(list)s.") % {"list": ", ".join(Channel.values)}},
+            )
+        data["channel"] = channel
+        data["available_to_promise"] = selectors.channel_available_to_promise(
+            channel=channel, variant_ids=[variant.pk]
+        )[variant.pk]
+    return data
 
 
 @stock_router.post(
@@ -702,8 +721,6 @@ def get_stock(request, sku: str):
 )
 def post_stock_movement(request, payload: StockMovementIn):
     request.principal.require("inventory.add_stockmovement")
-    from donhang.inventory.models import StockLevel, Warehouse
-
     variant = _variant_by_sku(payload.sku)
     warehouse = Warehouse.objects.filter(code=payload.warehouse.strip().upper()).first()
     if warehouse is None:

@@ -1,4 +1,5 @@
-"""Picking lists as A4 PDF: a pick summary per SKU and warehouse, then one section per order.
+"""Picking lists as A4 PDF: the shop (from its profile), a pick summary per SKU and warehouse, then
+one section per order.
 
 Text is in the active language; Roboto keeps Vietnamese diacritics intact (reportlab's built-in
 fonts have no glyphs such as ễ or ặ).
@@ -28,6 +29,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from donhang.accounts.selectors import shop_profile_get
 from donhang.core.pdf import register_fonts
 from donhang.core.phone import display_phone
 from donhang.orders.models import Order
@@ -88,6 +90,12 @@ def _product_name(line) -> str:
     return variant.product.name if variant is not None else line.name
 
 
+def _shop_lines(shop, styles) -> list:
+    """Whose goods these are: the shop profile's name, address and phone, when there are any."""
+    contact = " · ".join(p for p in (shop.address_display, display_phone(shop.phone)) if p)
+    return [_p(text, styles["body"]) for text in (shop.name, contact) if text]
+
+
 def picking_list_pdf(orders: list[Order]) -> bytes:
     """The picking list of these orders (with lines and reservations loaded)."""
     styles = _styles()
@@ -107,6 +115,7 @@ def picking_list_pdf(orders: list[Order]) -> bytes:
     printed = date_format(timezone.localtime(), "SHORT_DATETIME_FORMAT")
     story = [
         _p(_("Picking list"), styles["title"]),
+        *_shop_lines(shop_profile_get(), styles),
         _p(
             _("%(n)s orders · printed %(at)s") % {"n": len(orders), "at": printed},
             styles["small"],

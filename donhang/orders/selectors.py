@@ -10,8 +10,10 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from donhang.core.text import fold
+from donhang.inventory import reservations
 from donhang.inventory.models import Reservation
-from donhang.orders.models import Order, OrderEvent, OrderLine
+from donhang.inventory.selectors import available_to_promise
+from donhang.orders.models import ChannelRule, Order, OrderEvent, OrderLine
 
 PAGE_SIZE = 50
 _CODE = re.compile(r"^dh\d+$", re.I)
@@ -246,3 +248,12 @@ def order_customer_suggest(*, phone: str):
     )
     customer.order_count = Order.objects.filter(customer=customer).count()
     return customer
+
+
+def channel_available_to_promise(*, channel: str, variant_ids) -> dict[int, int]:
+    """{variant id: units the channel may sell}: available stock over the warehouses its rules
+    allow (every active warehouse without a rule), as orders of that channel would reserve."""
+    rule = ChannelRule.objects.filter(channel=channel).prefetch_related("warehouses").first()
+    chosen = [w.pk for w in rule.warehouses.all()] if rule else []
+    warehouse_ids = reservations.candidate_warehouses(chosen or None)
+    return available_to_promise(variant_ids=variant_ids, warehouse_ids=warehouse_ids)

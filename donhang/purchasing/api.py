@@ -2,7 +2,7 @@
 
 Money is integer VND, excluding VAT on purchase prices. Errors: 401 without a valid key, 403 when
 the role may not do it (sending or cancelling a purchase order needs
-`purchasing.confirm_purchaseorder`: managers and owners), 404 unknown id or code, 409 a transition
+`purchasing.confirm_purchaseorder`: managers and owners, as does closing a partly received one), 404 unknown id or code, 409 a transition
 the status does not allow or an over-receipt without `allow_over_receipt`, 422 invalid input
 (with `fields`, e.g. `lines.0.sku`).
 """
@@ -107,7 +107,8 @@ class PurchaseOrderLineOut(Schema):
     name: str
     quantity: int
     received_quantity: int
-    remaining: int
+    cancelled_quantity: int = Field(description="Not delivered, cancelled when the order closed")
+    remaining: int = Field(description="Still expected from the supplier")
     unit_price: int = Field(description="VND excl. VAT")
     vat_rate: str
     amount: int = Field(description="quantity × unit price, excl. VAT")
@@ -121,7 +122,10 @@ class ReceiptSummaryOut(Schema):
 
 class PurchaseOrderOut(Schema):
     code: str
-    status: str = Field(description="draft | sent | partially_received | received | cancelled")
+    status: str = Field(
+        description="draft | sent | partially_received | received | closed (partly received, "
+        "the rest cancelled) | cancelled"
+    )
     supplier_id: int
     supplier_name: str
     warehouse: str
@@ -133,6 +137,7 @@ class PurchaseOrderOut(Schema):
     created_at: datetime
     sent_at: datetime | None
     received_at: datetime | None
+    closed_at: datetime | None = None
     lines: list[PurchaseOrderLineOut] = []
     receipts: list[ReceiptSummaryOut] = []
 
@@ -237,6 +242,7 @@ def _po_out(po: PurchaseOrder, *, detail: bool = True) -> dict:
         "created_at": po.created_at,
         "sent_at": po.sent_at,
         "received_at": po.received_at,
+        "closed_at": po.closed_at,
         "lines": [],
         "receipts": [],
     }
@@ -248,6 +254,7 @@ def _po_out(po: PurchaseOrder, *, detail: bool = True) -> dict:
                 "name": ln.variant.product.name,
                 "quantity": ln.quantity,
                 "received_quantity": ln.received_quantity,
+                "cancelled_quantity": ln.cancelled_quantity,
                 "remaining": ln.remaining,
                 "unit_price": ln.unit_price,
                 "vat_rate": ln.vat_rate,
@@ -467,6 +474,22 @@ def send_purchase_order(request, code: str):
 )
 def cancel_purchase_order(request, code: str, payload: CancelIn | None = None):
     po = services.purchase_order_cancel(
+        purchase_order=_po(code),
+        reason=payload.reason if payload else "",
+        actor=request.principal,
+    )
+    return _po_out(selectors.purchase_order_get(pk=po.pk))
+
+
+@router.post(
+    "/purchase-orders/{code}/close",
+    response=PurchaseOrderOut,
+    summary="Close a partly received purchase order, cancelling the rest (managers and owners)",
+)
+def close_purchase_order(request, code: str, payload: CancelIn | None = None):
+    """What was not delivered is cancelled (`cancelled_quantity` per line) and no longer counts
+    as on order; 409 unless the order is partly received."""
+    po = services.purchase_order_close(
         purchase_order=_po(code),
         reason=payload.reason if payload else "",
         actor=request.principal,

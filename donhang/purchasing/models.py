@@ -80,6 +80,8 @@ class PurchaseOrder(models.Model):
             pgettext_lazy("purchase order", "Partially received"),
         )
         RECEIVED = "received", pgettext_lazy("purchase order", "Received")
+        # Partly received, the rest cancelled: nothing more is expected.
+        CLOSED = "closed", pgettext_lazy("purchase order", "Closed")
         CANCELLED = "cancelled", pgettext_lazy("purchase order", "Cancelled")
 
     code = models.CharField(_("code"), max_length=20, unique=True, null=True)
@@ -109,6 +111,7 @@ class PurchaseOrder(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -132,6 +135,9 @@ class PurchaseOrderLine(models.Model):
     variant = models.ForeignKey("catalog.Variant", on_delete=models.PROTECT, related_name="+")
     quantity = models.PositiveIntegerField(_("quantity"))
     received_quantity = models.PositiveIntegerField(_("received"), default=0)
+    cancelled_quantity = models.PositiveIntegerField(
+        _("cancelled"), default=0, help_text=_("Not delivered and no longer expected.")
+    )
     unit_price = models.BigIntegerField(_("unit price (excl. VAT)"))
     vat_rate = models.CharField(
         _("VAT rate"), max_length=8, choices=VatRate.choices, default=VatRate.TEN
@@ -146,7 +152,8 @@ class PurchaseOrderLine(models.Model):
 
     @property
     def remaining(self) -> int:
-        return max(self.quantity - self.received_quantity, 0)
+        """Units still expected from the supplier."""
+        return max(self.quantity - self.received_quantity - self.cancelled_quantity, 0)
 
 
 class GoodsReceipt(models.Model):

@@ -9,7 +9,6 @@ from decimal import Decimal
 from io import BytesIO
 from xml.sax.saxutils import escape
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext_noop
@@ -19,8 +18,18 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
+from donhang.accounts.selectors import shop_profile_get
 from donhang.core.money import VatRate, format_vnd, round_vnd, vat_decimal
 from donhang.core.pdf import register_fonts
 from donhang.core.phone import display_phone
@@ -42,6 +51,7 @@ _VI = {
     gettext_noop("Email"): "Email",
     gettext_noop("Contact person"): "Người liên hệ",
     gettext_noop("Deliver to"): "Giao đến",
+    gettext_noop("Delivery address"): "Địa chỉ giao hàng",
     gettext_noop("Expected delivery date"): "Ngày giao dự kiến",
     gettext_noop("Payment terms"): "Điều khoản thanh toán",
     gettext_noop("#"): "STT",
@@ -135,29 +145,50 @@ def _vat_label(rate: str) -> str:
     return _t("Not subject to VAT") if rate == VatRate.EXEMPT else f"{rate}%"
 
 
-def _buyer_block(po: PurchaseOrder, styles) -> list:
-    """The shop: its name and tax code from settings (DONHANG_SHOP_NAME, DONHANG_SHOP_TAX_CODE)
-    when set, else its head office; the deliver-to warehouse with address and contact."""
-    head_office = (
-        Warehouse.objects.select_related("province", "ward")
-        .filter(kind=Warehouse.Kind.HEAD_OFFICE, is_active=True)
-        .order_by("priority", "code")
-        .first()
-    )
-    shop_name = getattr(settings, "DONHANG_SHOP_NAME", "") or (
-        head_office.name if head_office else po.warehouse.name
-    )
+def _buyer_block(po: PurchaseOrder, shop, styles) -> list:
+    """The shop from its profile (accounts: saved by an owner, else the SHOP_NAME /
+    SHOP_TAX_CODE settings), named after the head office when it has no name; then the
+    deliver-to warehouse with its address and contact."""
+    shop_name = shop.name
+    if not shop_name:
+        head_office = (
+            Warehouse.objects.filter(kind=Warehouse.Kind.HEAD_OFFICE, is_active=True)
+            .order_by("priority", "code")
+            .first()
+        )
+        shop_name = head_office.name if head_office else po.warehouse.name
     warehouse = po.warehouse
+    contact = " · ".join(p for p in (warehouse.contact_name, display_phone(warehouse.phone)) if p)
     parts = [
         _p(_t("Buyer"), styles["h2"]),
         _p(shop_name, styles["body"]),
-        _field(_t("Tax code"), getattr(settings, "DONHANG_SHOP_TAX_CODE", ""), styles["body"]),
+        _field(_t("Tax code"), shop.tax_code, styles["body"]),
+        _field(_t("Address"), shop.address_display, styles["body"]),
+        _field(_t("Phone"), display_phone(shop.phone), styles["body"]),
+        _field(_t("Email"), shop.email, styles["body"]),
         _field(_t("Deliver to"), f"{warehouse.name} ({warehouse.code})", styles["body"]),
-        _field(_t("Address"), _address(warehouse), styles["body"]),
-        _field(_t("Contact person"), warehouse.contact_name, styles["body"]),
-        _field(_t("Phone"), display_phone(warehouse.phone), styles["body"]),
+        _field(_t("Delivery address"), _address(warehouse), styles["body"]),
+        _field(_t("Contact person"), contact, styles["body"]),
     ]
     return [p for p in parts if p is not None]
+
+
+def _logo(shop, max_width: float, max_height: float) -> Image | None:
+    """The shop's logo (a PNG we drew ourselves on upload), scaled to fit; None when there is none
+    or its file is gone: a missing logo never stops a purchase order from printing."""
+    if not shop.logo:
+        return None
+    try:
+        with shop.logo.open("rb") as stored:
+            data = BytesIO(stored.read())
+        width, height = ImageReader(data).getSize()
+    except (OSError, ValueError):
+        return None
+    data.seek(0)
+    scale = min(max_width / width, max_height / height, 1.0)
+    image = Image(data, width=width * scale, height=height * scale)
+    image.hAlign = "LEFT"
+    return image
 
 
 def _supplier_block(po: PurchaseOrder, styles) -> list:
@@ -194,7 +225,10 @@ def purchase_order_pdf(po: PurchaseOrder, *, supplier_codes: dict[int, str] | No
     )
     width = doc.width
     created = timezone.localtime(po.sent_at or po.created_at)
-    story: list = [
+    shop = shop_profile_get()
+    logo = _logo(shop, max_width=45 * mm, max_height=18 * mm)
+    story: list = [logo] if logo is not None else []
+    story += [
         _p(_t("PURCHASE ORDER"), styles["title"]),
         _p(
             f"{_t('No.')}: {po.code} · {_t('Date')}: {date_format(created, 'SHORT_DATE_FORMAT')}",
@@ -208,7 +242,7 @@ def purchase_order_pdf(po: PurchaseOrder, *, supplier_codes: dict[int, str] | No
     story.append(Spacer(1, 5 * mm))
 
     parties = Table(
-        [[_buyer_block(po, styles), _supplier_block(po, styles)]],
+        [[_buyer_block(po, shop, styles), _supplier_block(po, styles)]],
         colWidths=[width / 2, width / 2],
     )
     parties.setStyle(

@@ -11,6 +11,7 @@ from donhang.catalog.models import Variant
 from donhang.core.errors import NotFound
 from donhang.core.text import fold
 from donhang.inventory.models import StockMovement, Warehouse
+from donhang.orders.models import OPEN_STATUSES, Order, SubState
 from donhang.purchasing.models import (
     GoodsReceipt,
     GoodsReceiptLine,
@@ -145,6 +146,7 @@ STATUS_TABS = [
     Status.SENT,
     Status.PARTIALLY_RECEIVED,
     Status.RECEIVED,
+    Status.CLOSED,
     Status.CANCELLED,
 ]
 
@@ -275,8 +277,6 @@ def goods_receipt_get(*, pk: int) -> ReceiptDetail:
 def orders_awaiting_stock(*, variant_ids) -> set[int]:
     """Ids of open orders waiting for stock of any of these variants (to tell, after a receipt,
     how many of them it served)."""
-    from donhang.orders.models import OPEN_STATUSES, Order, SubState
-
     ids = {int(i) for i in variant_ids if i}
     if not ids:
         return set()

@@ -1,5 +1,6 @@
 """Purchasing writes: suppliers, purchase orders (draft → sent → partially received → received,
-or cancelled), goods receipts that post stock, update cost prices and serve waiting orders."""
+or cancelled; a partly received one can be closed, the rest cancelled), goods receipts that post
+stock, update cost prices and serve waiting orders."""
 
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ from donhang.core.permissions import require_perm
 from donhang.core.phone import normalize_phone
 from donhang.core.text import search_key
 from donhang.customers.selectors import address_units_resolve
-from donhang.inventory.models import StockLevel, StockMovement, Warehouse
+from donhang.inventory.models import StockLevel, StockMovement, Transfer, TransferLine, Warehouse
 from donhang.inventory.services import MAX_QUANTITY, MovementLine, stock_movements_post
+from donhang.orders.models import OPEN_STATUSES, OrderLine
 from donhang.orders.services import reservations_fill_waiting
 from donhang.purchasing.models import (
     GoodsReceipt,
@@ -291,6 +293,49 @@ def purchase_order_cancel(
     return po
 
 
+@transaction.atomic
+def purchase_order_close(
+    *, purchase_order: PurchaseOrder, reason: str = "", actor=None
+) -> PurchaseOrder:
+    """Close a partly received purchase order: what the supplier has not delivered is cancelled
+    (recorded per line) and no longer counts as on order (managers and owners)."""
+    _require(actor, "purchasing.confirm_purchaseorder")
+    po = _lock_po(purchase_order)
+    if po.status != Status.PARTIALLY_RECEIVED:
+        raise Conflict(
+            _(
+                "Only a partly received purchase order can be closed (this one is “%(status)s”); "
+                "cancel one that received nothing."
+            )
+            % {"status": po.get_status_display()},
+            fields={"status": _("Not allowed from the current status.")},
+            code="transition_not_allowed",
+        )
+    lines = list(
+        PurchaseOrderLine.objects.select_for_update()
+        .filter(purchase_order=po)
+        .select_related("variant")
+        .order_by("pk")
+    )
+    cancelled = {}
+    for line in lines:
+        rest = line.remaining
+        if rest:
+            line.cancelled_quantity += rest
+            cancelled[line.variant.sku] = rest
+    PurchaseOrderLine.objects.bulk_update(lines, ["cancelled_quantity"])
+    po.status, po.closed_at = Status.CLOSED, timezone.now()
+    po.save(update_fields=["status", "closed_at"])
+    audit(
+        actor=actor,
+        action="purchase_order.close",
+        obj=po,
+        summary=reason or po.code,
+        data={"cancelled": cancelled},
+    )
+    return po
+
+
 # --- shortages → purchase orders --------------------------------------------------------------
 
 
@@ -308,9 +353,10 @@ class Suggestion:
 def purchase_suggestions(*, include_low_stock: bool = True) -> list[Suggestion]:
     """What to buy: every variant short across orders awaiting stock, plus (optionally) every
     variant at or below its low-stock threshold (brought back up to twice the threshold), minus
-    what open purchase orders will already bring. Grouped by the preferred supplier."""
-    from donhang.orders.models import OPEN_STATUSES, OrderLine
+    what open purchase orders will already bring. Grouped by the preferred supplier.
 
+    The shortage and the top-up add up: the units short go to waiting orders, so the top-up is
+    still needed afterwards to bring stock back to its reorder level."""
     short = dict(
         OrderLine.objects.filter(
             order__status__in=OPEN_STATUSES, reserved_quantity__lt=F("quantity")
@@ -333,10 +379,10 @@ def purchase_suggestions(*, include_low_stock: bool = True) -> list[Suggestion]:
     on_order = dict(
         PurchaseOrderLine.objects.filter(
             purchase_order__status__in=[Status.DRAFT, Status.SENT, Status.PARTIALLY_RECEIVED],
-            received_quantity__lt=F("quantity"),
+            received_quantity__lt=F("quantity") - F("cancelled_quantity"),
         )
         .values("variant_id")
-        .annotate(n=Sum(F("quantity") - F("received_quantity")))
+        .annotate(n=Sum(F("quantity") - F("received_quantity") - F("cancelled_quantity")))
         .values_list("variant_id", "n")
     )
     wanted = set(short) | set(low)
@@ -349,7 +395,7 @@ def purchase_suggestions(*, include_low_stock: bool = True) -> list[Suggestion]:
     }
     out = []
     for pk in sorted(wanted):
-        need = max(short.get(pk, 0), 0) + max(low.get(pk, 0) - max(short.get(pk, 0), 0), 0)
+        need = max(short.get(pk, 0), 0) + max(low.get(pk, 0), 0)
         quantity = need - on_order.get(pk, 0)
         if quantity <= 0:
             continue
@@ -428,22 +474,31 @@ class ReceiptLineInput:
     unit_cost: int | None = None
 
 
+def _units_owned(variant_id: int) -> int:
+    """Every unit of the variant the shop owns: on hand in every warehouse plus what is in
+    transit between two (sent, not yet received)."""
+    on_hand = StockLevel.objects.filter(variant_id=variant_id).aggregate(n=Sum("on_hand"))["n"]
+    in_transit = TransferLine.objects.filter(
+        variant_id=variant_id, transfer__status=Transfer.Status.IN_TRANSIT
+    ).aggregate(n=Sum("quantity"))["n"]
+    return (on_hand or 0) + (in_transit or 0)
+
+
 def _moving_average(
     variant: Variant, *, quantity: int, unit_cost: int, received_before: int = 0
 ) -> int:
-    """New cost price = (units on hand × current cost + units received × their cost) / all units.
+    """New cost price = (units owned × current cost + units received × their cost) / all units.
 
-    Units on hand are counted over every warehouse before this receipt, plus `received_before`:
-    units of the variant on earlier lines of the same receipt (already in the current cost, not
-    yet posted to stock). With none (or negative) on hand, the received cost is the new cost.
-    Rounded to whole VND.
+    Units owned are counted before this receipt (on hand everywhere and in transit), plus
+    `received_before`: units of the variant on earlier lines of the same receipt (already in the
+    current cost, not yet posted to stock). With none (or fewer than none) owned, the received
+    cost is the new cost. Rounded to whole VND. The caller holds the variant's row lock.
     """
-    on_hand = StockLevel.objects.filter(variant=variant).aggregate(n=Sum("on_hand"))["n"] or 0
-    on_hand += received_before
-    if on_hand <= 0:
+    owned = _units_owned(variant.pk) + received_before
+    if owned <= 0:
         return unit_cost
     return round_vnd(
-        Decimal(on_hand * variant.cost_price + quantity * unit_cost) / (on_hand + quantity)
+        Decimal(owned * variant.cost_price + quantity * unit_cost) / (owned + quantity)
     )
 
 
@@ -567,7 +622,17 @@ def goods_receipt_post(
     )
     receipt.code = f"GR{receipt.pk:06d}"
     GoodsReceipt.objects.filter(pk=receipt.pk).update(code=receipt.code)
-    # Cost first (it reads on hand before this receipt), then stock.
+    # Cost first (it reads the units owned before this receipt), then stock. The variants' rows
+    # are locked (in primary-key order) so that two receipts of one variant at once each see the
+    # other's cost and stock, and neither update is lost.
+    locked = {
+        v.pk: v
+        for v in Variant.objects.select_for_update()
+        .filter(pk__in={variant.pk for _ln, variant, _pl, _c in resolved})
+        .order_by("pk")
+    }
+    for _ln, variant, _pl, _c in resolved:
+        variant.cost_price = locked[variant.pk].cost_price
     received_before: dict[int, int] = {}  # variant id → units on earlier lines of this receipt
     for ln, variant, po_line, cost in resolved:
         new_cost = _moving_average(
@@ -601,7 +666,8 @@ def goods_receipt_post(
     )
     stock_movements_post(
         lines=[
-            MovementLine(variant.pk, warehouse.pk, ln.quantity) for ln, variant, _pl, _c in resolved
+            MovementLine(variant.pk, warehouse.pk, ln.quantity, unit_cost=cost)
+            for ln, variant, _pl, cost in resolved
         ],
         kind=StockMovement.Kind.RECEIPT,
         reason=_("Goods receipt %(code)s") % {"code": receipt.code},
@@ -611,7 +677,7 @@ def goods_receipt_post(
         reference_label=receipt.code,
     )
     if po is not None:
-        all_in = all(pl.received_quantity >= pl.quantity for pl in po_lines.values())
+        all_in = all(pl.remaining == 0 for pl in po_lines.values())
         po.status = Status.RECEIVED if all_in else Status.PARTIALLY_RECEIVED
         po.received_at = timezone.now() if all_in else None
         po.save(update_fields=["status", "received_at"])

@@ -26,6 +26,7 @@ urlpatterns = [
     path("orders/<int:pk>/edit/", views.purchase_order_edit, name="purchase_order_edit"),
     path("orders/<int:pk>/send/", views.purchase_order_send, name="purchase_order_send"),
     path("orders/<int:pk>/cancel/", views.purchase_order_cancel, name="purchase_order_cancel"),
+    path("orders/<int:pk>/close/", views.purchase_order_close, name="purchase_order_close"),
     path("orders/<int:pk>/pdf/", views.purchase_order_pdf, name="purchase_order_pdf"),
     path("orders/<int:pk>/receive/", views.receipt_create, name="receipt_create"),
     path("suggestions/", views.suggestions, name="suggestions"),

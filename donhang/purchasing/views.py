@@ -477,6 +477,8 @@ def purchase_order_detail(request, pk: int):
             and user.has_perm("purchasing.confirm_purchaseorder"),
             "can_cancel": po.status in (Status.DRAFT, Status.SENT)
             and user.has_perm("purchasing.confirm_purchaseorder"),
+            "can_close": po.status == Status.PARTIALLY_RECEIVED
+            and user.has_perm("purchasing.confirm_purchaseorder"),
             "can_receive": po.status in (Status.SENT, Status.PARTIALLY_RECEIVED)
             and user.has_perm("purchasing.add_goodsreceipt"),
             "section": "orders",
@@ -507,6 +509,24 @@ def purchase_order_cancel(request, pk: int):
             purchase_order=po, reason=request.POST.get("reason", ""), actor=request.user
         )
         messages.success(request, _("Purchase order %(code)s cancelled.") % {"code": po.code})
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("purchasing:purchase_order_detail", pk=po.pk)
+
+
+@permission_required_403("purchasing.view_purchaseorder")
+@require_POST
+def purchase_order_close(request, pk: int):
+    po = _get_or_404(selectors.purchase_order_get, pk=pk)
+    try:
+        services.purchase_order_close(
+            purchase_order=po, reason=request.POST.get("reason", ""), actor=request.user
+        )
+        messages.success(
+            request,
+            _("Purchase order %(code)s closed; what was not delivered is cancelled.")
+            % {"code": po.code},
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     return redirect("purchasing:purchase_order_detail", pk=po.pk)

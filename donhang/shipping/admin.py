@@ -8,6 +8,7 @@ from donhang.shipping.models import (
     CodPayoutLine,
     Shipment,
     ShipmentEvent,
+    ShipmentLine,
     WebhookDelivery,
 )
 
@@ -72,6 +73,16 @@ class ShipmentEventInline(admin.TabularInline):
         return False
 
 
+class ShipmentLineInline(admin.TabularInline):
+    model = ShipmentLine
+    extra = 0
+    can_delete = False
+    readonly_fields = ["order_line", "quantity"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Shipment)
 class ShipmentAdmin(admin.ModelAdmin):
     # Statuses move through the services (carrier events, cancel); shown read-only.
@@ -92,8 +103,12 @@ class ShipmentAdmin(admin.ModelAdmin):
         "status",
         "carrier_status",
         "tracking_code",
+        "warehouse",
         "attempts",
         "last_error",
+        "create_outcome",
+        "send_started_at",
+        "cancel_requested_at",
         "picked_at",
         "delivered_at",
         "finished_at",
@@ -103,7 +118,7 @@ class ShipmentAdmin(admin.ModelAdmin):
         "cod_paid_at",
         "fee_charged",
     ]
-    inlines = [ShipmentEventInline]
+    inlines = [ShipmentLineInline, ShipmentEventInline]
 
 
 @admin.register(WebhookDelivery)

@@ -78,6 +78,11 @@ class EventOut(Schema):
     source: str
 
 
+class ParcelLineOut(Schema):
+    sku: str
+    quantity: int
+
+
 class ShipmentOut(Schema):
     id: int
     order: str
@@ -88,7 +93,16 @@ class ShipmentOut(Schema):
     tracking_url: str
     service_code: str
     status: str
-    send_state: str = Field(description="created, sending or failed (retry needed)")
+    send_state: str = Field(
+        description="created, sending, stuck (no answer for minutes: retry), failed (retry "
+        "needed), cancel_requested (cancelled once the carrier answers the create) or cancelled"
+    )
+    cancel_requested_at: datetime | None
+    warehouse: str | None = Field(description="Code of the warehouse it is picked up from")
+    parcels: list[int] = Field(
+        description="Ids of the order's live parcels (one per warehouse holding its stock)"
+    )
+    lines: list[ParcelLineOut] = Field(description="What this parcel holds")
     carrier_status: str
     cod_amount: int
     goods_value: int
@@ -201,6 +215,19 @@ def _shipment_out(shipment: Shipment, *, with_events: bool = True) -> dict:
         "service_code": shipment.service_code,
         "status": shipment.status,
         "send_state": selectors.shipment_send_state(shipment),
+        "cancel_requested_at": shipment.cancel_requested_at,
+        "warehouse": shipment.warehouse.code if shipment.warehouse_id else None,
+        "parcels": [s.pk for s in shipment.order.live_parcels]
+        if hasattr(shipment.order, "live_parcels")
+        else list(
+            Shipment.objects.filter(order_id=shipment.order_id)
+            .live()
+            .order_by("id")
+            .values_list("id", flat=True)
+        ),
+        "lines": [
+            {"sku": sl.order_line.sku, "quantity": sl.quantity} for sl in shipment.lines.all()
+        ],
         "carrier_status": shipment.carrier_status,
         "cod_amount": shipment.cod_amount,
         "goods_value": shipment.goods_value,
@@ -286,6 +313,8 @@ def shipping_quotes(request, code: str):
     summary="Send an order to a carrier (answered before the carrier does)",
 )
 def create_shipment(request, code: str, payload: ShipmentIn):
+    """An order whose stock sits in several warehouses ships as one parcel from each: the
+    answer is the first parcel, `parcels` lists them all (their COD adds up to the order's)."""
     order = _order(code)
     values = payload.dict()
     account = _account(values.pop("carrier_account_id"))
@@ -323,7 +352,10 @@ def list_shipments(
         "count": shipments.count(),
         "limit": limit,
         "offset": offset,
-        "items": [_shipment_out(s, with_events=False) for s in shipments[offset : offset + limit]],
+        "items": [
+            _shipment_out(s, with_events=False)
+            for s in selectors.with_parcels(shipments)[offset : offset + limit]
+        ],
     }
 
 
@@ -339,6 +371,8 @@ def get_shipment(request, shipment_id: int):
     summary="Cancel a shipment before the carrier picks it up",
 )
 def cancel_shipment(request, shipment_id: int):
+    """Without a tracking number yet, the carrier may still be creating the parcel: then the
+    answer has `send_state` "cancel_requested" and the cancel completes once it answers."""
     shipment = services.shipment_cancel(shipment=_shipment(shipment_id), actor=request.principal)
     return _shipment_out(selectors.shipment_get(pk=shipment.pk))
 

@@ -2,7 +2,8 @@
 
 Drawn on a reportlab canvas with Roboto, so Vietnamese names keep their diacritics (the built-in
 PDF fonts have no glyphs such as ễ or ặ). The tracking number is printed as a Code128 barcode and
-a QR code; before the carrier has answered, our own reference stands in for it.
+a QR code; before the carrier has answered, our own reference stands in for it. The sender is
+the shop of the shop profile (accounts), sending from the pickup warehouse.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfgen import canvas
 
+from donhang.accounts.selectors import shop_profile_get
 from donhang.core.money import format_vnd
 from donhang.core.pdf import register_fonts
 from donhang.core.phone import display_phone
+from donhang.inventory.models import Warehouse
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,12 @@ def _address(line: str, ward, province) -> str:
     return ", ".join(p for p in parts if p)
 
 
-def _sender(shipment):
-    """The pickup warehouse of the carrier account, else the first active warehouse."""
-    warehouse = shipment.account.pickup_warehouse
+def _pickup_warehouse(shipment):
+    """Where the parcel is picked up, as in the carrier request: the parcel's own warehouse (the
+    one holding its stock), else the carrier account's pickup warehouse, else the first active
+    warehouse."""
+    warehouse = shipment.warehouse or shipment.account.pickup_warehouse
     if warehouse is None:
-        from donhang.inventory.models import Warehouse
-
         warehouse = (
             Warehouse.objects.select_related("ward__province")
             .filter(is_active=True)
@@ -89,6 +92,29 @@ def _sender(shipment):
             .first()
         )
     return warehouse
+
+
+@dataclass(frozen=True)
+class _Sender:
+    name: str
+    phone: str
+    address: str
+
+
+def _sender(shipment, shop) -> _Sender | None:
+    """The shop sends the parcel: its name and phone from the shop profile; the address is where
+    the parcel leaves from and comes back to (the pickup warehouse), else the shop's. Without a
+    saved profile or settings, the warehouse stands in, as before the profile existed."""
+    warehouse = _pickup_warehouse(shipment)
+    name = shop.name or (warehouse.name if warehouse else "")
+    phone = shop.phone or (warehouse.phone if warehouse else "")
+    address = ""
+    if warehouse is not None:
+        address = _address(warehouse.address_line, warehouse.ward, warehouse.province)
+    address = address or shop.address_display
+    if not (name or phone or address):
+        return None
+    return _Sender(name=name, phone=phone, address=address)
 
 
 def _draw_codes(w: _Writer, code: str) -> None:
@@ -118,7 +144,7 @@ def _draw_codes(w: _Writer, code: str) -> None:
     w.y = top - max(bar_height + w.pt(16), qr_size) - 1 * mm
 
 
-def _draw_label(w: _Writer, shipment) -> None:
+def _draw_label(w: _Writer, shipment, shop) -> None:
     order = shipment.order
     carrier = shipment.account.get_provider_display()
     service = shipment.service_name or shipment.service_code
@@ -128,15 +154,11 @@ def _draw_label(w: _Writer, shipment) -> None:
     _draw_codes(w, shipment.tracking_code or shipment.reference)
     w.rule()
 
-    warehouse = _sender(shipment)
-    if warehouse is not None:
+    sender = _sender(shipment, shop)
+    if sender is not None:
         w.text(_("From"), 7.5, bold=True, gap=0.5)
-        w.text(
-            f"{warehouse.contact_name or warehouse.name} · {display_phone(warehouse.phone)}",
-            8.5,
-            gap=0.5,
-        )
-        w.text(_address(warehouse.address_line, warehouse.ward, warehouse.province), 8.5)
+        w.text(" · ".join(p for p in (sender.name, display_phone(sender.phone)) if p), 8.5, gap=0.5)
+        w.text(sender.address, 8.5)
         w.rule()
 
     w.text(_("To"), 8, bold=True, gap=0.5)
@@ -156,7 +178,12 @@ def _draw_label(w: _Writer, shipment) -> None:
         },
         8.5,
     )
-    items = ", ".join(f"{ln.sku} × {ln.quantity}" for ln in order.lines.all())
+    # A parcel lists what it holds; a parcel made before parcels had lines lists the order.
+    parcel = [(pl.order_line.sku, pl.quantity) for pl in shipment.lines.all()]
+    items = ", ".join(
+        f"{sku} × {quantity}"
+        for sku, quantity in parcel or [(ln.sku, ln.quantity) for ln in order.lines.all()]
+    )
     w.text(_("Items: %(items)s") % {"items": items}, 8.5)
     if shipment.inspection:
         w.text(shipment.get_inspection_display(), 8.5)
@@ -173,8 +200,9 @@ def render_labels(shipments, size: str = "A6") -> bytes:
     out = BytesIO()
     pdf = canvas.Canvas(out, pagesize=spec.page)
     pdf.setTitle(_("Shipping labels"))
+    shop = shop_profile_get()
     for shipment in shipments:
-        _draw_label(_Writer(pdf, spec), shipment)
+        _draw_label(_Writer(pdf, spec), shipment, shop)
         pdf.showPage()
     pdf.save()
     return out.getvalue()

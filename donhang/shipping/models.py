@@ -95,6 +95,10 @@ class CarrierAddressMapping(models.Model):
         ]
 
 
+# Create attempts per sending (then staff retry by hand).
+MAX_ATTEMPTS = 5
+
+
 STATUS_CHOICES = [
     (ShipmentStatus.PENDING.value, _("Sending to the carrier")),
     (ShipmentStatus.READY_TO_PICK.value, _("Waiting for pickup")),
@@ -111,7 +115,22 @@ STATUS_CHOICES = [
 ]
 
 
+class ShipmentQuerySet(models.QuerySet):
+    def live(self):
+        """Parcels that exist at the carrier, or may: all but the cancelled, the returned and
+        those whose sending ended without ever reaching the carrier (or that it refused)."""
+        return self.exclude(status__in=[ShipmentStatus.CANCELLED, ShipmentStatus.RETURNED]).exclude(
+            status=ShipmentStatus.PENDING,
+            last_error__gt="",
+            attempts__gte=MAX_ATTEMPTS,
+            create_outcome__in=["", "refused"],
+        )
+
+
 class Shipment(models.Model):
+    """One parcel at a carrier. An order whose stock sits in several warehouses ships as one
+    parcel per warehouse (its lines in ShipmentLine), each picked up where its stock is."""
+
     class FeePayer(models.TextChoices):
         BUYER = "buyer", _("Buyer")
         SELLER = "seller", _("Seller")
@@ -121,6 +140,17 @@ class Shipment(models.Model):
         VIEW = "view", _("May look, no try-on")
         TRY = "try", _("May try on")
 
+    class CreateOutcome(models.TextChoices):
+        """What we know of the create call at the carrier (intent before the call, answer
+        after it). "sending" and "unknown" mean a parcel may exist that we have no number for:
+        look it up by our reference (or resend under the same reference) before anything else."""
+
+        NOT_SENT = "", _("Not sent yet")
+        SENDING = "sending", _("Sending (no answer yet)")
+        UNKNOWN = "unknown", _("Outcome unknown")
+        REFUSED = "refused", _("Refused by the carrier")
+        CREATED = "created", _("Created")
+
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="shipments")
     account = models.ForeignKey(
         CarrierAccount,
@@ -129,6 +159,15 @@ class Shipment(models.Model):
         verbose_name=_("carrier"),
     )
     reference = models.CharField(_("our reference"), max_length=40, unique=True)
+    warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("pick up from"),
+        help_text=_("The warehouse holding this parcel's stock."),
+    )
     tracking_code = models.CharField(_("tracking number"), max_length=40, blank=True, db_index=True)
     service_code = models.CharField(_("service"), max_length=20, blank=True)
     service_name = models.CharField(max_length=100, blank=True)
@@ -152,6 +191,18 @@ class Shipment(models.Model):
     note = models.CharField(_("note for the carrier"), max_length=255, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    create_outcome = models.CharField(
+        max_length=10, choices=CreateOutcome.choices, default="", blank=True
+    )
+    send_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="A create call under way since then (no answer yet)."
+    )
+    cancel_requested_at = models.DateTimeField(
+        _("cancel requested"),
+        null=True,
+        blank=True,
+        help_text=_("Waiting for the carrier before the cancel can complete."),
+    )
     expected_delivery_at = models.DateTimeField(_("expected delivery"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
@@ -165,6 +216,8 @@ class Shipment(models.Model):
     cod_paid_amount = models.BigIntegerField(_("COD paid out"), null=True, blank=True)
     cod_paid_at = models.DateTimeField(_("COD paid on"), null=True, blank=True)
     fee_charged = models.BigIntegerField(_("fee charged"), null=True, blank=True)
+
+    objects = ShipmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
@@ -198,9 +251,33 @@ class Shipment(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status not in (ShipmentStatus.CANCELLED.value,) and not (
-            self.status == ShipmentStatus.PENDING.value and self.last_error and self.attempts == 0
+        """In memory, the same as ShipmentQuerySet.live()."""
+        return self.status not in (
+            ShipmentStatus.CANCELLED.value,
+            ShipmentStatus.RETURNED.value,
+        ) and not (
+            self.status == ShipmentStatus.PENDING.value
+            and self.last_error
+            and self.attempts >= MAX_ATTEMPTS
+            and self.create_outcome in ("", "refused")
         )
+
+
+class ShipmentLine(models.Model):
+    """What one parcel holds: a quantity of an order line (its stock in the parcel's warehouse)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(
+        "orders.OrderLine", on_delete=models.CASCADE, related_name="shipment_lines"
+    )
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shipment", "order_line"], name="shipment_line_unique"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_gt_0"),
+        ]
 
 
 class ShipmentEvent(models.Model):

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from donhang.shipping.models import Shipment
+
 MESSAGES = {
     "created": lambda s: _(
         "Your order %(order)s is packed and handed to %(carrier)s, tracking number %(code)s."
@@ -21,8 +23,6 @@ MESSAGES = {
 
 
 def notify_customer(*, shipment_id: int, kind: str) -> bool:
-    from donhang.shipping.models import Shipment
-
     shipment = Shipment.objects.select_related("order", "account").get(pk=shipment_id)
     order = shipment.order
     if kind not in MESSAGES or not order.customer_email:

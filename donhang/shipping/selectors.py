@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 
+from donhang.core.models import IntegrationCall
 from donhang.shipping.carriers.ports import ShipmentStatus
-from donhang.shipping.models import CarrierAccount, Shipment
+from donhang.shipping.models import MAX_ATTEMPTS, CarrierAccount, CodPayout, Shipment
+from donhang.shipping.services._common import STUCK_AFTER
+from donhang.shipping.services.requests import shipment_plan
 
 TERMINAL = [s.value for s in ShipmentStatus if s.is_terminal]
 
@@ -43,12 +46,19 @@ def shipments_late() -> QuerySet[Shipment]:
 
 
 def shipments_needing_action() -> QuerySet[Shipment]:
-    """Failed deliveries (redeliver or return?) and shipments the carrier never accepted."""
+    """Failed deliveries (redeliver or return?), shipments the carrier never accepted, those
+    stuck in sending (a create call left without an answer for minutes) and cancels still
+    waiting for the carrier after minutes."""
+    stuck = timezone.now() - STUCK_AFTER
+    pending = ShipmentStatus.PENDING.value
     return (
         Shipment.objects.filter(
             Q(status=ShipmentStatus.DELIVERY_FAILED.value)
-            | Q(status=ShipmentStatus.PENDING.value, last_error__gt="")
+            | Q(status=pending, last_error__gt="")
+            | Q(status=pending, create_outcome="sending", send_started_at__lt=stuck)
+            | Q(cancel_requested_at__lt=stuck)
         )
+        .exclude(status=ShipmentStatus.CANCELLED.value)
         .select_related("order", "account")
         .order_by("-id")
     )
@@ -56,7 +66,9 @@ def shipments_needing_action() -> QuerySet[Shipment]:
 
 def shipments_for_order(order) -> list[Shipment]:
     return list(
-        order.shipments.select_related("account").prefetch_related("events").order_by("-id")
+        order.shipments.select_related("account", "warehouse")
+        .prefetch_related("events", "lines__order_line")
+        .order_by("-id")
     )
 
 
@@ -74,6 +86,19 @@ def shipment_tracking_url(shipment: Shipment) -> str:
         return ""
     template = TRACKING_URLS.get(shipment.account.provider, "")
     return template.format(code=shipment.tracking_code) if template else ""
+
+
+def with_parcels(shipments: QuerySet[Shipment]) -> QuerySet[Shipment]:
+    """What a shipment's API answer needs besides itself: its warehouse and lines, and its
+    order's live parcels (in `order.live_parcels`), in a fixed number of queries."""
+    return shipments.select_related("warehouse").prefetch_related(
+        "lines__order_line",
+        Prefetch(
+            "order__shipments",
+            queryset=Shipment.objects.live().only("id", "order_id").order_by("id"),
+            to_attr="live_parcels",
+        ),
+    )
 
 
 def shipment_list(
@@ -105,8 +130,8 @@ def shipment_list(
 
 def shipment_get(*, pk: int) -> Shipment | None:
     return (
-        Shipment.objects.select_related("order", "account", "created_by")
-        .prefetch_related("events")
+        Shipment.objects.select_related("order", "account", "created_by", "warehouse")
+        .prefetch_related("events", "lines__order_line")
         .filter(pk=pk)
         .first()
     )
@@ -114,8 +139,6 @@ def shipment_get(*, pk: int) -> Shipment | None:
 
 def shipment_integration_calls(shipment: Shipment, *, limit: int = 100) -> list:
     """The carrier calls made for this shipment (create attempts, cancel, label…), newest first."""
-    from donhang.core.models import IntegrationCall
-
     return list(IntegrationCall.objects.filter(reference=shipment.reference)[:limit])
 
 
@@ -131,8 +154,9 @@ def shipments_for_labels(ids: list[int]) -> list[Shipment]:
         Shipment.objects.select_related(
             "order__shipping_ward__province",
             "account__pickup_warehouse__ward__province",
+            "warehouse__ward__province",
         )
-        .prefetch_related("order__lines")
+        .prefetch_related("order__lines", "lines__order_line")
         .in_bulk(ids)
     )
     return [found[i] for i in ids if i in found]
@@ -161,8 +185,6 @@ def carrier_account_get(*, pk: int) -> CarrierAccount | None:
 
 
 def cod_payout_list() -> QuerySet:
-    from donhang.shipping.models import CodPayout
-
     return (
         CodPayout.objects.select_related("account", "created_by")
         .annotate(
@@ -176,8 +198,6 @@ def cod_payout_list() -> QuerySet:
 
 
 def cod_payout_get(*, pk: int):
-    from donhang.shipping.models import CodPayout
-
     return (
         CodPayout.objects.select_related("account", "created_by")
         .prefetch_related("lines__shipment__order")
@@ -188,19 +208,58 @@ def cod_payout_get(*, pk: int):
 
 def shipment_send_state(shipment: Shipment) -> str:
     """Where sending to the carrier stands: "created" (it has answered), "sending" (tasks still
-    trying) or "failed" (it refused, or every attempt failed: retry by hand)."""
-    from donhang.shipping.services import MAX_ATTEMPTS
-
+    trying), "cancel_requested" (the cancel waits for the carrier's answer to the create),
+    "stuck" (a create call left without an answer for minutes: retry) or "failed" (it refused,
+    or every attempt failed: retry by hand)."""
+    if shipment.status == ShipmentStatus.CANCELLED.value:
+        return "created" if shipment.tracking_code else "cancelled"
+    if shipment.cancel_requested_at:
+        return "cancel_requested"
     if shipment.tracking_code or shipment.status != ShipmentStatus.PENDING.value:
         return "created"
     if shipment.last_error and shipment.attempts >= MAX_ATTEMPTS:
         return "failed"
+    if (
+        shipment.create_outcome == Shipment.CreateOutcome.SENDING
+        and shipment.send_started_at
+        and shipment.send_started_at < timezone.now() - STUCK_AFTER
+    ):
+        return "stuck"
     return "sending"
+
+
+def shipment_can_retry(shipment: Shipment) -> bool:
+    """Retry by hand: a sending that gave up or is stuck (a cancel waiting on it included)."""
+    if shipment.tracking_code or shipment.status != ShipmentStatus.PENDING.value:
+        return False
+    gave_up = bool(shipment.last_error) and shipment.attempts >= MAX_ATTEMPTS
+    stuck = (
+        shipment.create_outcome == Shipment.CreateOutcome.SENDING
+        and shipment.send_started_at is not None
+        and shipment.send_started_at < timezone.now() - STUCK_AFTER
+    )
+    return gave_up or stuck
 
 
 def shipment_can_cancel(shipment: Shipment) -> bool:
     status = shipment.status_enum
-    return not status.is_terminal and not status.carrier_has_parcel
+    return (
+        not status.is_terminal
+        and not status.carrier_has_parcel
+        and not shipment.cancel_requested_at
+    )
+
+
+def shipment_parcel_plan(order) -> list[dict]:
+    """How the order would ship now: one parcel per warehouse holding its stock, with what
+    each holds (the create page says so before anything is sent)."""
+    return [
+        {
+            "warehouse": parcel.warehouse,
+            "lines": [{"sku": ln.sku, "name": ln.name, "quantity": q} for ln, q in parcel.lines],
+        }
+        for parcel in shipment_plan(order)
+    ]
 
 
 def order_shipping_panel(order) -> dict:
@@ -211,13 +270,12 @@ def order_shipping_panel(order) -> dict:
         shipment.tracking_url = shipment_tracking_url(shipment)
         shipment.state = shipment_send_state(shipment)
         shipment.can_cancel = shipment_can_cancel(shipment)
-    has_open = any(
-        s.status not in (ShipmentStatus.CANCELLED.value, ShipmentStatus.RETURNED.value)
-        and s.state != "failed"
-        for s in shipments
-    )
+        shipment.can_retry = shipment_can_retry(shipment)
+    has_open = any(s.is_active for s in shipments)
+    live = [s for s in shipments if s.is_active]
     return {
         "shipments": shipments,
+        "parcels": len(live),
         "has_carriers": CarrierAccount.objects.filter(is_active=True).exists(),
         "has_open": has_open,
     }

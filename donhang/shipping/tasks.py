@@ -1,54 +1,71 @@
-"""Background work of shipping: send shipments (retried with backoff), process webhooks, poll
-tracking, notify customers. Each task loads by id and calls a service; all are idempotent."""
+"""Background work of shipping: send shipments (retried with backoff), finish cancels, process
+webhooks, poll tracking, notify customers. Each task loads by id and calls a service, and is
+safe to run twice: tasks hold a lease (donhang.core.leases), and one whose worker died is run
+again by the scheduler."""
 
 from __future__ import annotations
 
 import logging
 
-from django.utils import timezone
-from django_tasks import task
-
 from donhang.core.integrations import DEFAULT_RETRY
+from donhang.core.leases import leased_task
+from donhang.shipping import services
+from donhang.shipping.models import MAX_ATTEMPTS
+from donhang.shipping.notifications import notify_customer
+from donhang.shipping.services._common import enqueue_task
 
 logger = logging.getLogger(__name__)
 
 
-def _enqueue_later(task_obj, delay, *args):
-    backend = task_obj.get_backend()
-    if getattr(backend, "supports_defer", False):
-        return task_obj.using(run_after=timezone.now() + delay).enqueue(*args)
-    return task_obj.enqueue(*args)  # immediate backends (tests): the next attempt runs now
-
-
-@task()
+@leased_task
 def create_shipment_task(shipment_id: int, attempt: int = 1) -> str:
-    from donhang.shipping.services import shipment_submit
-
-    outcome = shipment_submit(shipment_id=shipment_id, attempt=attempt)
+    outcome = services.shipment_submit(shipment_id=shipment_id, attempt=attempt)
     if outcome == "retry":
-        _enqueue_later(create_shipment_task, DEFAULT_RETRY.delay(attempt), shipment_id, attempt + 1)
+        enqueue_task(
+            "create_shipment_task",
+            shipment_id,
+            attempt + 1,
+            delay=DEFAULT_RETRY.delay(attempt),
+            at_commit=False,
+        )
     return outcome
 
 
-@task()
+@leased_task
+def cancel_shipment_task(shipment_id: int, attempt: int = 1, tracking_code: str = "") -> str:
+    """Finish a requested cancel (the create has answered, or the carrier was silent), or
+    cancel at the carrier the parcel `tracking_code` created after its shipment was cancelled."""
+    if tracking_code:
+        outcome = services.shipment_cancel_stray(
+            shipment_id=shipment_id, tracking_code=tracking_code
+        )
+    else:
+        outcome = services.shipment_cancel_resolve(shipment_id=shipment_id)
+    if outcome == "retry" and attempt < MAX_ATTEMPTS:
+        enqueue_task(
+            "cancel_shipment_task",
+            shipment_id,
+            attempt + 1,
+            tracking_code,
+            delay=DEFAULT_RETRY.delay(attempt),
+            at_commit=False,
+        )
+    return outcome
+
+
+@leased_task
 def process_webhook_task(delivery_id: int) -> None:
-    from donhang.shipping.services import webhook_process
-
-    webhook_process(delivery_id=delivery_id)
+    services.webhook_process(delivery_id=delivery_id)
 
 
-@task()
+@leased_task
 def poll_shipments_task() -> int:
-    from donhang.shipping.services import shipment_poll, shipments_due_for_polling
-
     done = 0
-    for shipment in shipments_due_for_polling()[:200]:
-        done += shipment_poll(shipment=shipment)
+    for shipment in services.shipments_due_for_polling()[:200]:
+        done += services.shipment_poll(shipment=shipment)
     return done
 
 
-@task()
+@leased_task
 def notify_customer_task(shipment_id: int, kind: str) -> bool:
-    from donhang.shipping.notifications import notify_customer
-
     return notify_customer(shipment_id=shipment_id, kind=kind)

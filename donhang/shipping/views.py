@@ -132,15 +132,27 @@ def shipment_create(request, code):
             if form.is_valid():
                 values = form.service_values()
                 try:
-                    services.shipment_create(order=order, actor=request.user, **values)
+                    parcels = services.shipment_create_parcels(
+                        order=order, actor=request.user, **values
+                    )
                 except DomainError as exc:
                     form.add_domain_error(exc)
                 else:
-                    messages.success(
-                        request,
-                        _("Sent to %(carrier)s; the tracking number appears in a moment.")
-                        % {"carrier": values["account"].get_provider_display()},
-                    )
+                    carrier = values["account"].get_provider_display()
+                    if len(parcels) > 1:
+                        messages.success(
+                            request,
+                            _(
+                                "Sent to %(carrier)s as %(n)s parcels; the tracking numbers appear in a moment."
+                            )
+                            % {"carrier": carrier, "n": len(parcels)},
+                        )
+                    else:
+                        messages.success(
+                            request,
+                            _("Sent to %(carrier)s; the tracking number appears in a moment.")
+                            % {"carrier": carrier},
+                        )
                     return redirect(order_url + "#shipments")
     carrier_quotes = services.shipment_quotes(order=order, draft=draft, accounts=accounts)
     if form is None:
@@ -169,6 +181,7 @@ def shipment_create(request, code):
             "carrier_quotes": carrier_quotes,
             "selected": selected,
             "lines": list(order.lines.all()),
+            "parcels": selectors.shipment_parcel_plan(order),
         },
         status=422 if form.is_bound and form.errors else 200,
     )
@@ -206,9 +219,36 @@ shipment_retry = permission_required_403("shipping.add_shipment")(
         lambda: _("Sent to %(carrier)s again; the tracking number appears in a moment."),
     )
 )
-shipment_cancel = permission_required_403("shipping.change_shipment")(
-    _action(services.shipment_cancel, lambda: _("Shipment %(code)s cancelled."))
-)
+
+
+@permission_required_403("shipping.change_shipment")
+@require_POST
+def shipment_cancel(request, pk):
+    """Cancel now, or (the carrier has not answered the create yet) as soon as it does."""
+    shipment = _shipment_or_404(pk)
+    fallback = reverse("orders:order_detail", args=[shipment.order.code]) + "#shipments"
+    try:
+        shipment = services.shipment_cancel(shipment=shipment, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        values = {
+            "carrier": shipment.account.get_provider_display(),
+            "code": shipment.tracking_code or shipment.reference,
+        }
+        if shipment.status == "cancelled":
+            messages.success(request, _("Shipment %(code)s cancelled.") % values)
+        else:
+            messages.warning(
+                request,
+                _(
+                    "Cancel requested: %(carrier)s has not answered the create of %(code)s yet. The shipment is cancelled as soon as it does."
+                )
+                % values,
+            )
+    return redirect(_back(request, fallback))
+
+
 shipment_redeliver = permission_required_403("shipping.change_shipment")(
     _action(
         services.shipment_redeliver,
@@ -312,11 +352,13 @@ def bulk_create(request):
     created, refused = [], []
     for order in order_list_by_codes(codes=codes):
         try:
-            shipment = services.shipment_create(order=order, account=account, actor=request.user)
+            parcels = services.shipment_create_parcels(
+                order=order, account=account, actor=request.user
+            )
         except DomainError as exc:
             refused.append([order.code, exc.message])
         else:
-            created.append(shipment.pk)
+            created += [shipment.pk for shipment in parcels]
     batch = uuid.uuid4().hex[:12]
     request.session[f"shipping_bulk:{batch}"] = refused
     url = reverse("shipping:bulk_progress") + f"?ids={','.join(map(str, created))}&batch={batch}"
@@ -335,6 +377,10 @@ def bulk_progress(request):
     shipments = selectors.shipments_by_ids(ids)
     for shipment in shipments:
         shipment.state = _state(shipment)
+        if shipment.state == "stuck":
+            shipment.state = "failed"  # no answer for minutes: retry it like a failure
+        elif shipment.state in ("cancel_requested", "cancelled"):
+            shipment.state = "created" if shipment.state == "cancelled" else "sending"
     counts = {
         state: sum(1 for s in shipments if s.state == state)
         for state in ("created", "sending", "failed")
@@ -408,6 +454,7 @@ def shipment_list(request):
     for shipment in rows:
         shipment.tracking_url = selectors.shipment_tracking_url(shipment)
         shipment.state = _state(shipment)
+        shipment.can_retry = selectors.shipment_can_retry(shipment)
     tabs = [
         {"key": "", "label": _("All shipments"), "count": None},
         {"key": "late", "label": _("Late"), "count": selectors.shipments_late().count()},
@@ -438,6 +485,8 @@ def shipment_detail(request, pk):
     shipment = _shipment_or_404(pk)
     shipment.tracking_url = selectors.shipment_tracking_url(shipment)
     shipment.state = _state(shipment)
+    shipment.can_retry = selectors.shipment_can_retry(shipment)
+    shipment.can_cancel = selectors.shipment_can_cancel(shipment)
     return render(
         request,
         "shipping/shipment_detail.html",

@@ -17,7 +17,8 @@ PLANNED_AREAS = {
 
 @login_required
 def dashboard(request):
-    return render(request, "web/dashboard.html", {"summary": dashboard_summary()})
+    summary = dashboard_summary(include_revenue=request.user.has_perm("accounts.view_revenue"))
+    return render(request, "web/dashboard.html", {"summary": summary})
 
 
 @login_required

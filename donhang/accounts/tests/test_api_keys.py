@@ -156,3 +156,71 @@ def test_create_api_key_command_rejects_an_unknown_role():
     assert error.value.returncode == 1
     assert "Unknown role “boss”. Choose one of: owner, manager" in str(error.value)
     assert not ApiKey.objects.exists()
+
+
+def test_deactivating_a_person_stops_the_keys_they_created(owner_client, make_user):
+    # Issue 9: API keys outlived the person who made them.
+    second_owner = make_user("chu2", "owner", last_name="Trần", first_name="Văn Minh")
+    their_client = Client()
+    their_client.force_login(second_owner)
+    raw_key, _ = create_in_ui(their_client, name="Website", role="sales")
+    assert call_me(raw_key).status_code == 200
+
+    owner_client.post(
+        reverse("accounts:staff_set_active", args=[second_owner.pk]), {"is_active": "0"}
+    )
+
+    refused = call_me(raw_key)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "unauthorized"
+    listing = owner_client.get(reverse("accounts:api_key_list")).text
+    row = re.search(r'<tr data-api-key-prefix=.*?</tr>', listing, re.S).group(0)
+    assert "Stopped: its creator is deactivated" in row
+    assert "Trần Văn Minh" in row and "chu2" in row and "Owner" in row
+    # and they work again when the person is back
+    owner_client.post(
+        reverse("accounts:staff_set_active", args=[second_owner.pk]), {"is_active": "1"}
+    )
+    assert call_me(raw_key).status_code == 200
+
+
+def test_a_person_with_keys_cannot_be_deleted_only_deactivated(owner_client, owner):
+    from django.db.models import ProtectedError
+
+    create_in_ui(owner_client)
+
+    # Deleting would leave a key without a creator, which is a command-line key that never stops.
+    with pytest.raises(ProtectedError):
+        owner.delete()
+
+
+def test_last_use_is_written_at_most_once_a_minute(owner_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    raw_key, _ = create_in_ui(owner_client)
+    call_me(raw_key)
+    key = ApiKey.objects.get()
+    first = key.last_used_at
+
+    call_me(raw_key)
+    key.refresh_from_db()
+    assert key.last_used_at == first
+
+    ApiKey.objects.filter(pk=key.pk).update(last_used_at=first - timedelta(minutes=2))
+    call_me(raw_key)
+    key.refresh_from_db()
+    assert key.last_used_at > first - timedelta(minutes=2)
+    assert timezone.now() - key.last_used_at < timedelta(seconds=30)
+
+
+def test_command_line_keys_say_so_in_the_list(owner_client):
+    out, err = StringIO(), StringIO()
+    call_command("create_api_key", "Cron", "--role", "accountant", stdout=out, stderr=err)
+
+    listing = owner_client.get(reverse("accounts:api_key_list")).text
+
+    row = re.search(r'<tr data-api-key-prefix=.*?</tr>', listing, re.S).group(0)
+    assert "command line" in row
+    assert call_me(out.getvalue().strip()).status_code == 200

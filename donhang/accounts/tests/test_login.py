@@ -198,3 +198,89 @@ def test_password_change_needs_login(client):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_look_alike_usernames_share_one_lock(client, make_user):
+    # Issue 9: `ｍａｎａｇｅｒ` (full width) logged in as `manager` with its own 5 tries.
+    make_user("manager", "manager")
+    look_alikes = ["ｍａｎａｇｅｒ", "MANAGER", "Ｍａｎａｇｅｒ", "manager", " manager"]
+
+    for name in look_alikes:
+        assert log_in(client, name, "sai-mat-khau").status_code == 200
+
+    for name in look_alikes:
+        response = log_in(client, name, PASSWORD)
+        assert response.status_code == 429, name
+        assert not is_logged_in(client)
+    assert set(LoginFailure.objects.values_list("username", flat=True)) == {"manager"}
+
+
+@pytest.mark.parametrize("name", ["ｍａｎａｇｅｒ", "Manager", "MANAGER"])
+def test_a_look_alike_name_logs_in_as_the_user_it_is_counted_for(client, make_user, name):
+    user = make_user("manager", "manager")
+
+    response = log_in(client, name, PASSWORD)
+
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_a_look_alike_of_an_existing_username_cannot_be_created(make_user):
+    from donhang.core.errors import ValidationFailed
+
+    make_user("manager", "manager")
+
+    for name in ("ｍａｎａｇｅｒ", "Manager"):
+        with pytest.raises(ValidationFailed) as error:
+            make_user(name, "sales")
+        assert "username" in error.value.fields
+
+
+def test_admin_login_uses_our_login_page_and_its_lock(client, owner):
+    # Issue 9: /admin/login/ had no throttle and logged in an account locked at our login.
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+    for _ in range(5):
+        log_in(client, "chu", "sai-mat-khau")
+
+    for _ in range(3):
+        response = client.post(
+            "/admin/login/?next=/admin/", {"username": "chu", "password": PASSWORD}
+        )
+        assert response.status_code == 302
+        assert response["Location"] == reverse("accounts:login") + "?next=/admin/"
+    assert not is_logged_in(client)
+    assert log_in(client, "chu", PASSWORD).status_code == 429
+    assert LoginFailure.objects.count() == 5
+
+
+def test_the_admin_sends_visitors_to_our_login_and_back(client, owner):
+    owner.is_staff = owner.is_superuser = True
+    owner.save()
+
+    first = client.get("/admin/", follow=True)
+    assert first.redirect_chain[-1][0] == reverse("accounts:login") + "?next=/admin/"
+
+    response = client.post(
+        reverse("accounts:login") + "?next=/admin/",
+        {"username": "chu", "password": PASSWORD, "next": "/admin/"},
+    )
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_staff_without_admin_rights_get_403_not_a_redirect_loop(client, make_user):
+    client.force_login(make_user("ban-hang", "sales"))
+
+    assert client.get("/admin/login/?next=/admin/").status_code == 403
+    assert client.get("/admin/", follow=True).status_code == 403
+
+
+def test_admin_login_ignores_a_next_to_another_site(client, owner):
+    owner.is_staff = True
+    owner.save()
+    client.force_login(owner)
+
+    response = client.get("/admin/login/?next=https://evil.example/")
+
+    assert response["Location"] == "/admin/"

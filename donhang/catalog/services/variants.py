@@ -27,12 +27,19 @@ from donhang.core.errors import Conflict, NotFound, PermissionDenied, Validation
 @transaction.atomic
 def variant_update(*, variant: Variant, actor=None, **changes) -> Variant:
     """Change variant fields (VARIANT_EDITABLE_FIELDS). Price fields need catalog.change_price;
-    unchanged prices sent back by a form are not a change."""
+    unchanged prices sent back by a form are not a change. A cost price, even an unchanged one,
+    needs catalog.view_cost: otherwise "same value: saved, other value: refused" would tell a
+    role that may not see costs what the cost is."""
     _require(actor, "catalog.change_product")
     unknown = set(changes) - set(VARIANT_EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(
             _("Unknown fields."), fields={f: _("Unknown field.") for f in sorted(unknown)}
+        )
+    if "cost_price" in changes and not _allowed(actor, "catalog.view_cost"):
+        raise PermissionDenied(
+            _("Your role may not see or change cost prices (catalog.view_cost)."),
+            fields={"cost_price": _("You may not change cost prices.")},
         )
     cleaned = _clean_variant_values(changes)
     changed = {k: v for k, v in cleaned.items() if getattr(variant, k) != v}

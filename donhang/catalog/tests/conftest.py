@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.test import Client
 
 from donhang.accounts.services import api_key_create, user_create
@@ -29,6 +30,23 @@ def owner_client(owner):
 @pytest.fixture
 def warehouse_client(db):
     user = user_create(username="kho", password="mat-khau-123", role="warehouse")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def catalog_clerk_client(db):
+    """A session of a custom role that may edit products but neither change prices nor see
+    costs (no built-in role is like that; the rules for prices must hold for one anyway)."""
+    user = user_create(username="clerk", password="mat-khau-123", role="sales")
+    group = Group.objects.create(name="catalog_clerk")
+    group.permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="catalog", codename__in=["view_product", "change_product"]
+        )
+    )
+    user.groups.set([group])
     client = Client()
     client.force_login(user)
     return client

@@ -98,23 +98,51 @@ def test_without_key_or_with_unknown_key_is_401(db):
     assert response.json()["error"]["code"] == "unauthorized"
 
 
-def test_warehouse_key_may_change_barcode_but_not_prices(api_owner, api_warehouse):
+def test_warehouse_key_may_not_change_the_catalog(api_owner, api_warehouse):
+    # Issue 9: the warehouse role edits stock, not the catalog (names, SKUs, active, prices).
     product = _post(
-        api_owner, "/api/v1/products", {"name": "A", "sku": "A1", "sale_price": 100000}
+        api_owner,
+        "/api/v1/products",
+        {"name": "A", "sku": "A1", "sale_price": 100000, "cost_price": 60000},
     ).json()
     variant_id = product["variants"][0]["id"]
 
-    allowed = _patch(
-        api_warehouse, f"/api/v1/variants/{variant_id}", {"barcode": "8930001", "weight_g": 300}
-    )
-    refused = _patch(api_warehouse, f"/api/v1/variants/{variant_id}", {"sale_price": 1000})
-    refused_cost = _patch(api_warehouse, f"/api/v1/variants/{variant_id}", {"cost_price": 1000})
+    answers = [
+        _patch(api_warehouse, f"/api/v1/variants/{variant_id}", {"barcode": "8930001"}),
+        _patch(api_warehouse, f"/api/v1/variants/{variant_id}", {"sku": "A1-NEW"}),
+        # the same cost as stored: a 200 here and a 403 for other values would reveal the cost
+        _patch(api_warehouse, f"/api/v1/variants/{variant_id}", {"cost_price": 60000}),
+        _patch(api_warehouse, f"/api/v1/products/{product['id']}", {"name": "Renamed"}),
+        _patch(api_warehouse, f"/api/v1/products/{product['id']}", {"is_active": False}),
+    ]
+
+    assert [a.status_code for a in answers] == [403] * 5
+    variant = Variant.objects.select_related("product").get(pk=variant_id)
+    assert (variant.sku, variant.barcode, variant.cost_price) == ("A1", "", 60000)
+    assert (variant.product.name, variant.product.is_active) == ("A", True)
+
+
+def test_prices_sent_without_the_price_permission_are_403_even_unchanged(
+    api_owner, catalog_clerk_client
+):
+    product = _post(
+        api_owner,
+        "/api/v1/products",
+        {"name": "A", "sku": "A1", "sale_price": 100000, "cost_price": 60000},
+    ).json()
+    path = f"/api/v1/variants/{product['variants'][0]['id']}"
+
+    allowed = _patch(catalog_clerk_client, path, {"barcode": "8930001", "weight_g": 300})
+    same_cost = _patch(catalog_clerk_client, path, {"cost_price": 60000})
+    other_cost = _patch(catalog_clerk_client, path, {"cost_price": 1000})
+    same_price = _patch(catalog_clerk_client, path, {"sale_price": 100000})
 
     assert allowed.status_code == 200
-    assert refused.status_code == 403
-    assert refused_cost.status_code == 403
-    variant = Variant.objects.get(pk=variant_id)
-    assert (variant.barcode, variant.weight_g, variant.sale_price) == ("8930001", 300, 100000)
+    assert allowed.json()["cost_price"] is None
+    assert (same_cost.status_code, other_cost.status_code, same_price.status_code) == (403,) * 3
+    assert same_cost.json()["error"]["fields"] == other_cost.json()["error"]["fields"]
+    variant = Variant.objects.get(sku="A1")
+    assert (variant.barcode, variant.weight_g, variant.cost_price) == ("8930001", 300, 60000)
 
 
 def test_sales_key_cannot_create_products_and_does_not_see_cost(api_owner, api_sales):

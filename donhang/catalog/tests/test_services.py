@@ -203,18 +203,41 @@ def test_product_list_annotates_counts_prices_and_stock(make_product, warehouses
 
 
 def test_price_change_needs_change_price_permission(make_product, db):
+    from django.contrib.auth.models import Group, Permission
+
     from donhang.accounts.services import user_create
 
     product = make_product()
     variant = product.variants.get()
-    keeper = user_create(username="thukho", password="x-123456789", role="warehouse")
+    clerk = user_create(username="clerk", password="x-123456789", role="sales")
+    group = Group.objects.create(name="catalog_clerk")
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label="catalog", codename="change_product")
+    )
+    clerk.groups.set([group])
 
-    services.variant_update(variant=variant, actor=keeper, barcode="893", weight_g=250)
+    services.variant_update(variant=variant, actor=clerk, barcode="893", weight_g=250)
     with pytest.raises(PermissionDenied):
-        services.variant_update(variant=variant, actor=keeper, sale_price=1)
+        services.variant_update(variant=variant, actor=clerk, sale_price=1)
+    # an unchanged cost is refused too without catalog.view_cost: no "guess the cost" oracle
+    with pytest.raises(PermissionDenied) as unchanged_cost:
+        services.variant_update(variant=variant, actor=clerk, cost_price=variant.cost_price)
 
+    assert "cost_price" in unchanged_cost.value.fields
     variant.refresh_from_db()
     assert (variant.barcode, variant.weight_g, variant.sale_price) == ("893", 250, 165_000)
+
+
+def test_warehouse_role_may_not_change_products(make_product, db):
+    from donhang.accounts.services import user_create
+
+    product = make_product()
+    keeper = user_create(username="thukho", password="x-123456789", role="warehouse")
+
+    with pytest.raises(PermissionDenied):
+        services.variant_update(variant=product.variants.get(), actor=keeper, barcode="893")
+    with pytest.raises(PermissionDenied):
+        services.products_set_active(products=[product], is_active=False, actor=keeper)
 
 
 def test_invalid_video_link_is_refused(make_product):

@@ -90,41 +90,65 @@ def test_negative_margin_is_highlighted(owner_client, make_product):
     assert "-100.000 ₫" in html
 
 
-def test_warehouse_user_sees_no_cost_and_cannot_forge_a_price_change(
+def test_warehouse_user_sees_no_cost_and_cannot_change_the_catalog(
     warehouse_client, make_product
 ):
+    # Issue 9: warehouse staff could rename products, change SKUs and deactivate products.
     product = make_product(defaults={"cost_price": 80_000, "sale_price": 159_000})
     variant = product.variants.get()
     detail_url = reverse("catalog:product_detail", args=[product.pk])
 
     html = warehouse_client.get(detail_url).content.decode()
     assert f'name="v{variant.pk}-sale_price"' not in html
+    assert f'name="v{variant.pk}-barcode"' not in html
     assert 'class="money margin' not in html
-    assert f'name="v{variant.pk}-barcode"' in html
+    assert "80.000" not in html
 
-    url = reverse("catalog:product_variants_update", args=[product.pk])
-    ok = warehouse_client.post(
-        url,
+    table = warehouse_client.post(
+        reverse("catalog:product_variants_update", args=[product.pk]),
         {
             f"v{variant.pk}-present": "1",
             f"v{variant.pk}-barcode": "893",
-            f"v{variant.pk}-sku": variant.sku,
+            f"v{variant.pk}-sku": "AT01-NEW",
             f"v{variant.pk}-is_active": "on",
         },
     )
-    forged = warehouse_client.post(
-        url,
-        {
-            f"v{variant.pk}-present": "1",
-            f"v{variant.pk}-sale_price": "1",
-            f"v{variant.pk}-is_active": "on",
-        },
+    edit = warehouse_client.post(
+        reverse("catalog:product_edit", args=[product.pk]), {"name": "Renamed", "sku": "X1"}
+    )
+    bulk = warehouse_client.post(
+        reverse("catalog:product_bulk"), {"ids": [product.pk], "action": "deactivate"}
     )
 
-    assert ok.status_code == 302
-    assert forged.status_code == 403
+    assert (table.status_code, edit.status_code) == (403, 403)
+    assert bulk.status_code == 302
+    product.refresh_from_db()
     variant.refresh_from_db()
-    assert (variant.barcode, variant.sale_price) == ("893", 159_000)
+    assert (product.name, product.sku, product.is_active) == ("Áo thun cotton", "AT01", True)
+    assert (variant.sku, variant.barcode) == ("AT01", "")
+
+
+def test_a_role_without_cost_rights_cannot_probe_the_cost_with_a_forged_table(
+    catalog_clerk_client, make_product
+):
+    product = make_product(defaults={"cost_price": 80_000, "sale_price": 159_000})
+    variant = product.variants.get()
+    url = reverse("catalog:product_variants_update", args=[product.pk])
+
+    def post(**fields):
+        data = {f"v{variant.pk}-present": "1", f"v{variant.pk}-is_active": "on"}
+        data.update({f"v{variant.pk}-{k}": v for k, v in fields.items()})
+        return catalog_clerk_client.post(url, data)
+
+    ok = post(barcode="893", sku=variant.sku)
+    same_cost = post(cost_price="80000")
+    other_cost = post(cost_price="1")
+    forged_price = post(sale_price="1")
+
+    assert ok.status_code == 302
+    assert (same_cost.status_code, other_cost.status_code, forged_price.status_code) == (403,) * 3
+    variant.refresh_from_db()
+    assert (variant.barcode, variant.cost_price, variant.sale_price) == ("893", 80_000, 159_000)
 
 
 def test_owner_edits_variant_prices_in_the_table(owner_client, make_product):
@@ -285,9 +309,7 @@ def test_every_page_renders_for_every_role(role, warehouses, make_product):
         reverse("catalog:brand_list"): 200,
         reverse("catalog:product_export") + "?format=xlsx": 200,
         reverse("catalog:product_create"): 200 if can_edit else 403,
-        reverse("catalog:product_edit", args=[product.pk]): 200
-        if role != "sales" and role != "accountant"
-        else 403,
+        reverse("catalog:product_edit", args=[product.pk]): 200 if can_edit else 403,
         reverse("catalog:product_import"): 200 if can_edit else 403,
         reverse("catalog:category_create"): 200 if can_edit else 403,
         reverse("catalog:brand_edit", args=[brand.pk]): 200 if can_edit else 403,

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('customers', '0004_buyer_identity'),
-        ('inventory', '0005_money_payments_timeline'),
+        ('inventory', '0004_stocktake_transfer_transferline_stocktakeline_and_more'),
         ('orders', '0002_alter_order_sub_state'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

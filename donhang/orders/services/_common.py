@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -198,14 +198,21 @@ _SHIPMENT_CLOSED = ("cancelled", "returned")
 
 _SHIPMENT_ATTEMPTS_MAX = 5  # donhang.shipping.services.MAX_ATTEMPTS: a sending that gave up
 
+# A sending that gave up without ever reaching the carrier (or that the carrier refused): no
+# parcel exists. One that gave up with an unknown outcome may be live at the carrier.
+SHIPMENT_NEVER_SENT = Q(
+    status="pending",
+    last_error__gt="",
+    attempts__gte=_SHIPMENT_ATTEMPTS_MAX,
+    create_outcome__in=["", "refused"],
+)
+
 
 def _refuse_with_open_shipment(order: Order, *, message: str) -> None:
     """A shipment at (or on its way to) the carrier: the parcel may be picked up and its COD
     collected whatever we change here, so cancelling or editing must wait for its cancellation."""
     open_shipments = (
-        order.shipments.exclude(status__in=_SHIPMENT_CLOSED)
-        .exclude(status="pending", last_error__gt="", attempts__gte=_SHIPMENT_ATTEMPTS_MAX)
-        .exists()
+        order.shipments.exclude(status__in=_SHIPMENT_CLOSED).exclude(SHIPMENT_NEVER_SENT).exists()
     )
     if open_shipments:
         raise Conflict(

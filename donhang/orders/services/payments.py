@@ -28,13 +28,14 @@ from donhang.orders.models import (
 )
 from donhang.orders.services._common import (
     MAX_AMOUNT,
+    SHIPMENT_NEVER_SENT,
     _event,
     _lock,
     _require_transition,
     _set_state,
     payment_status_of,
 )
-from donhang.orders.services.transitions import _complete, _hand_over
+from donhang.orders.services.transitions import _complete, _hand_over, returned_to_inspect
 
 
 def _collected(order: Order) -> bool:
@@ -173,8 +174,13 @@ _CARRIER_HAS_PARCEL = {
 
 
 def _live_parcels(order: Order) -> list[str]:
-    """Statuses of the order's parcels that are not cancelled."""
-    return list(order.shipments.exclude(status="cancelled").values_list("status", flat=True))
+    """Statuses of the order's parcels that exist at the carrier (or may): not cancelled and
+    not a sending that never reached it."""
+    return list(
+        order.shipments.exclude(status="cancelled")
+        .exclude(SHIPMENT_NEVER_SENT)
+        .values_list("status", flat=True)
+    )
 
 
 @transaction.atomic
@@ -234,10 +240,5 @@ def order_follow_shipment(
             return order
         _require_transition(order, Status.RETURNED)
         _set_state(order, status=Status.RETURNED, sub_state=SubState.NONE, **note)
-        _returned_to_inspect(order, actor=actor)
+        returned_to_inspect(order, actor=actor)
     return order
-
-
-def _returned_to_inspect(order: Order, *, actor=None) -> None:
-    """The parcel came back: its goods wait in "returned, to inspect" where they left from."""
-    return None

@@ -1,17 +1,24 @@
-"""Where orders meet stock: serving waiting orders, adjustments, channel rules, cache checks."""
+"""Where orders meet stock: serving waiting orders, taking reservations back when a count finds
+less, channel rules, cache checks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
-from donhang.catalog.models import Variant
+from donhang.core.audit import audit
 from donhang.core.errors import ValidationFailed
 from donhang.core.permissions import require_perm
-from donhang.inventory.services import MAX_QUANTITY
+from donhang.inventory import reservations
+from donhang.inventory.models import Reservation, Warehouse
+from donhang.inventory.selectors import ChannelRuleRow
+
+# The manual adjustment lives in inventory (it tells orders through the stock.arrived hook);
+# re-exported here for the callers of donhang.orders.services.
+from donhang.inventory.services import stock_adjust as stock_adjust
 from donhang.orders.models import (
     OPEN_STATUSES,
     AllocationStrategy,
@@ -67,22 +74,83 @@ def reservations_fill_waiting(*, variant_ids: Iterable[int], actor=None) -> list
                 order,
                 kind=OrderEvent.Kind.STOCK,
                 actor=actor,
-                message=_("%(n)s units reserved from new stock") % {"n": got},
+                code="stock_reserved",
+                params={"n": got},
             )
             _update_warehouse(order)
-            _settle_sub_state(order, lines, actor=actor, message=_("Stock arrived"))
+            _settle_sub_state(order, lines, actor=actor, code="stock_arrived")
             served.append(order)
     return served
+
+
+def reservations_take_back(
+    *, shortfall: dict[tuple[int, int], int], actor=None, reason: str = ""
+) -> list[Order]:
+    """A count found less than is reserved: for each (variant id, warehouse id) take that many
+    units of reservation back from the newest open orders holding them there, so that the
+    oldest keep theirs. Those orders wait for stock again (a timeline entry says why).
+
+    The ``stock.shortfall`` hook's handler; runs in the caller's transaction, which must not yet
+    hold the stock rows (orders are locked first, then stock, as everywhere). Returns the orders
+    that lost units.
+    """
+    shortfall = {key: units for key, units in shortfall.items() if units > 0}
+    if not shortfall:
+        return []
+    where = Q()
+    for variant_id, warehouse_id in shortfall:
+        where |= Q(variant_id=variant_id, warehouse_id=warehouse_id)
+    held = Reservation.objects.filter(where, order_line__order__status__in=OPEN_STATUSES)
+    order_ids = set(held.values_list("order_line__order_id", flat=True))
+    orders = {
+        o.pk: o for o in Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")
+    }
+    rows = list(
+        held.filter(order_line__order_id__in=list(orders))
+        .select_related("order_line")
+        .order_by("-order_line__order__created_at", "-order_line__order_id", "-order_line_id")
+    )
+    remaining = dict(shortfall)
+    keep: dict[int, dict[int, int]] = {}  # warehouse id → {line id: units kept there}
+    taken: dict[int, int] = {}  # line id → units taken back
+    per_order: dict[int, int] = {}  # order id → units taken back
+    for r in rows:  # newest order first
+        key = (r.variant_id, r.warehouse_id)
+        take = min(remaining.get(key, 0), r.quantity)
+        if take <= 0:
+            continue
+        remaining[key] -= take
+        keep.setdefault(r.warehouse_id, {})[r.order_line_id] = r.quantity - take
+        taken[r.order_line_id] = taken.get(r.order_line_id, 0) + take
+        per_order[r.order_line.order_id] = per_order.get(r.order_line.order_id, 0) + take
+    if not taken:
+        return []
+    for warehouse_id, kept in keep.items():
+        reservations.release(list(kept), keep=kept, warehouse_id=warehouse_id)
+    for line_id, units in taken.items():
+        OrderLine.objects.filter(pk=line_id).update(
+            reserved_quantity=F("reserved_quantity") - units
+        )
+    changed = []
+    for order_id in sorted(per_order, key=lambda pk: (orders[pk].created_at, pk)):
+        order = orders[order_id]
+        _event(
+            order,
+            kind=OrderEvent.Kind.STOCK,
+            actor=actor,
+            code="stock_taken_back",
+            params={"n": per_order[order_id], "reason": reason},
+        )
+        _update_warehouse(order)
+        _settle_sub_state(order, list(order.lines.all()), actor=actor)
+        changed.append(order)
+    return changed
 
 
 @transaction.atomic
 def order_lines_reserved_rebuild(*, fix: bool = True) -> list[tuple[int, int, int]]:
     """Check each open line's reserved count against its reservation rows; returns
     [(line id, cached, actual)] and corrects them with fix."""
-    from django.db.models import Sum
-
-    from donhang.inventory.models import Reservation
-
     actual = dict(
         Reservation.objects.values("order_line_id")
         .annotate(total=Sum("quantity"))
@@ -102,44 +170,11 @@ def order_lines_reserved_rebuild(*, fix: bool = True) -> list[tuple[int, int, in
 
 
 @transaction.atomic
-def stock_adjust(*, variant: Variant, warehouse, delta: int, reason: str, actor=None):
-    """A manual stock correction (found, lost, damaged…) with its reason, posted to the ledger;
-    new stock goes to waiting orders at once, oldest first."""
-    require_perm(actor, "inventory.add_stockmovement")
-    from donhang.inventory.models import StockMovement
-    from donhang.inventory.services import MovementLine, stock_movements_post
-
-    reason = (reason or "").strip()
-    errors = {}
-    if not reason:
-        errors["reason"] = _("Say why the stock changes.")
-    if not delta:
-        errors["delta"] = _("Enter a change other than 0.")
-    elif abs(delta) > MAX_QUANTITY:
-        errors["delta"] = _("A change cannot exceed %(max)s units.") % {"max": MAX_QUANTITY}
-    if errors:
-        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
-    movements = stock_movements_post(
-        lines=[MovementLine(variant.pk, warehouse.pk, delta)],
-        kind=StockMovement.Kind.ADJUSTMENT,
-        reason=reason,
-        actor=actor,
-        reference_type="adjustment",
-    )
-    if delta > 0:
-        reservations_fill_waiting(variant_ids={variant.pk}, actor=actor)
-    return movements[0]
-
-
-@transaction.atomic
 def channel_rule_set(*, channel: str, strategy: str, warehouse_ids, actor=None) -> ChannelRule:
     """How new orders of `channel` choose warehouses: in priority order or the one with the most
     stock, among `warehouse_ids` (empty: every active warehouse). Orders already taken keep
     their reservations."""
     require_perm(actor, "inventory.change_warehouse")
-    from donhang.core.audit import audit
-    from donhang.inventory.models import Warehouse
-
     errors = {}
     if channel not in Channel.values:
         errors["channel"] = _("Unknown channel.")
@@ -174,3 +209,27 @@ def channel_rule_set(*, channel: str, strategy: str, warehouse_ids, actor=None) 
         data={"before": before, "after": {"strategy": strategy, "warehouses": ids}},
     )
     return rule
+
+
+def channel_rule_rows() -> list[ChannelRuleRow]:
+    """Every sales channel with how its orders choose warehouses (defaults when no rule is
+    saved), for the channel rules page of inventory (hook ``inventory.channel_rules``). Two
+    queries."""
+    rules = {r.channel: r for r in ChannelRule.objects.prefetch_related("warehouses")}
+    rows = []
+    for channel in Channel:
+        rule = rules.get(channel.value)
+        rows.append(
+            ChannelRuleRow(
+                channel=channel.value,
+                label=str(channel.label),
+                strategy=rule.strategy if rule else AllocationStrategy.PRIORITY.value,
+                warehouse_ids=sorted(w.pk for w in rule.warehouses.all()) if rule else [],
+                saved=rule is not None,
+            )
+        )
+    return rows
+
+
+def allocation_strategy_choices() -> list[tuple[str, str]]:
+    return list(AllocationStrategy.choices)

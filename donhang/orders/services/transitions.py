@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import actor_allowed, require_perm
 from donhang.inventory import reservations
+from donhang.inventory.models import Warehouse
+from donhang.inventory.services import stock_returned_to_inspect
 from donhang.orders.models import (
     Order,
     OrderEvent,
@@ -191,7 +193,36 @@ def order_return(*, order: Order, reason: str = "", actor=None) -> Order:
         code="returned",
         message=reason,
     )
+    returned_to_inspect(order, actor=actor)
     return order
+
+
+def returned_to_inspect(order: Order, *, actor=None) -> None:
+    """The parcel came back: what left the warehouse waits in its "returned, to inspect"
+    quantity (not sellable until inspected). Nothing to do for an order that never left."""
+    if not order.shipped_at:
+        return
+    movements = stock_returned_to_inspect(
+        order_line_ids=list(order.lines.values_list("pk", flat=True)),
+        actor=actor,
+        reference_type="order",
+        reference_id=str(order.pk),
+        reference_label=order.code or "",
+    )
+    if movements:
+        warehouses = Warehouse.objects.filter(
+            pk__in={m.warehouse_id for m in movements}
+        ).values_list("name", flat=True)
+        _event(
+            order,
+            kind=OrderEvent.Kind.STOCK,
+            actor=actor,
+            code="returned_to_inspect",
+            params={
+                "n": sum(m.delta for m in movements),
+                "warehouse": ", ".join(sorted(warehouses)),
+            },
+        )
 
 
 @transaction.atomic

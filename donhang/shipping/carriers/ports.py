@@ -71,7 +71,8 @@ class ShipmentStatus(StrEnum):
         )
 
 
-# Progress order, to never move a shipment backwards when events arrive out of order.
+# Progress order, to never move a shipment backwards when events arrive out of order (two
+# events stamped in the same second are ordered by it).
 PROGRESS = {
     ShipmentStatus.PENDING: 0,
     ShipmentStatus.READY_TO_PICK: 1,
@@ -153,6 +154,7 @@ class CreatedShipment:
     expected_delivery_at: datetime | None = None
     sort_code: str = ""
     raw: dict = field(default_factory=dict)
+    status: ShipmentStatus | None = None  # where known (a parcel found by our reference)
 
 
 @dataclass

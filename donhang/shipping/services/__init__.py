@@ -1,5 +1,6 @@
 """Shipping writes. Calls to carriers never run inside a database transaction: a service saves
-what we know, a task calls the carrier, another short transaction records the answer."""
+what we know (and what it is about to ask), a task calls the carrier, another short transaction
+records the answer."""
 
 from donhang.shipping.services._common import MAX_ATTEMPTS
 from donhang.shipping.services.accounts import adapter_for, carrier_account_save
@@ -8,11 +9,22 @@ from donhang.shipping.services.cod import (
     cod_payout_record,
     cod_payout_rows_from_file,
 )
-from donhang.shipping.services.requests import ShipmentDraft, _build_request, shipment_draft
+from donhang.shipping.services.requests import (
+    Parcel,
+    ShipmentDraft,
+    _build_request,
+    shipment_draft,
+    shipment_plan,
+)
 from donhang.shipping.services.sending import (
     CarrierQuotes,
+    ParcelSpec,
+    parcel_specs,
     shipment_cancel,
+    shipment_cancel_resolve,
+    shipment_cancel_stray,
     shipment_create,
+    shipment_create_parcels,
     shipment_mark_created,
     shipment_quotes,
     shipment_redeliver,
@@ -32,6 +44,8 @@ from donhang.shipping.services.tracking import (
 __all__ = [
     "MAX_ATTEMPTS",
     "CarrierQuotes",
+    "Parcel",
+    "ParcelSpec",
     "PayoutLineInput",
     "ShipmentDraft",
     "_build_request",
@@ -39,12 +53,17 @@ __all__ = [
     "carrier_account_save",
     "cod_payout_record",
     "cod_payout_rows_from_file",
+    "parcel_specs",
     "shipment_apply_event",
     "shipment_cancel",
+    "shipment_cancel_resolve",
+    "shipment_cancel_stray",
     "shipment_create",
+    "shipment_create_parcels",
     "shipment_draft",
     "shipment_get_for_tracking",
     "shipment_mark_created",
+    "shipment_plan",
     "shipment_poll",
     "shipment_quotes",
     "shipment_redeliver",

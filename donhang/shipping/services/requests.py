@@ -1,14 +1,18 @@
-"""What we send a carrier: the shipment request built from an order, and its defaults."""
+"""What we send a carrier: the parcels of an order (one per warehouse holding its stock), the
+shipment request built for each, and their defaults."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from fractions import Fraction
 
 from django.db import IntegrityError
 from django.utils.translation import gettext as _
 
+from donhang.accounts.selectors import shop_profile_get
 from donhang.core.errors import ValidationFailed
-from donhang.orders.models import Order, PaymentMethod
+from donhang.inventory.models import Reservation, Warehouse
+from donhang.orders.models import Order, OrderLine, PaymentMethod, ShippingFeePayer
 from donhang.shipping.carriers.ports import (
     Address,
     Item,
@@ -51,11 +55,12 @@ def _carrier_ids(account: CarrierAccount, adapter, ward) -> dict | None:
     }
 
 
-def _sender(account: CarrierAccount):
-    from donhang.inventory.models import Warehouse
-
+def _sender(account: CarrierAccount, warehouse: Warehouse | None = None) -> Warehouse:
+    """Where the carrier picks up: the parcel's own warehouse (the one holding its stock), else
+    the account's pickup warehouse, else the first active warehouse."""
     warehouse = (
-        account.pickup_warehouse
+        warehouse
+        or account.pickup_warehouse
         or Warehouse.objects.filter(is_active=True).order_by("priority", "code").first()
     )
     if warehouse is None or warehouse.ward_id is None:
@@ -66,21 +71,38 @@ def _sender(account: CarrierAccount):
     return warehouse
 
 
-def _build_request(shipment: Shipment, adapter) -> ShipmentRequest:
+def _parcel_lines(shipment: Shipment) -> list[tuple[OrderLine, int]]:
+    """What the parcel holds: its own lines, else (a shipment made before parcels had lines,
+    or a quote probe) the whole order."""
+    if shipment.pk:
+        own = [
+            (sl.order_line, sl.quantity)
+            for sl in shipment.lines.select_related("order_line__variant")
+        ]
+        if own:
+            return own
+    return [(ln, ln.quantity) for ln in shipment.order.lines.select_related("variant")]
+
+
+def _build_request(
+    shipment: Shipment, adapter, *, lines: list[tuple[OrderLine, int]] | None = None
+) -> ShipmentRequest:
     order = shipment.order
     account = shipment.account
-    warehouse = _sender(account)
+    warehouse = _sender(account, shipment.warehouse)
     ward = order.shipping_ward
     if ward is None:
         raise ValidationFailed(
             _("The order has no delivery address."), fields={"shipping_ward": _("Required.")}
         )
-    lines = list(order.lines.select_related("variant"))
+    lines = lines if lines is not None else _parcel_lines(shipment)
+    shop = shop_profile_get()
     return ShipmentRequest(
         reference=shipment.reference,
+        # The carrier prints the shop as the sender; its driver calls the warehouse.
         sender=Address(
-            name=warehouse.contact_name or warehouse.name,
-            phone=_national(warehouse.phone),
+            name=shop.name or warehouse.contact_name or warehouse.name,
+            phone=_national(warehouse.phone or shop.phone),
             line=warehouse.address_line,
             ward_code=warehouse.ward_id,
             province_code=warehouse.province_id,
@@ -112,11 +134,11 @@ def _build_request(shipment: Shipment, adapter) -> ShipmentRequest:
             Item(
                 name=ln.name,
                 sku=ln.sku,
-                quantity=ln.quantity,
+                quantity=quantity,
                 price=ln.unit_price,
                 weight_g=ln.variant.weight_g,
             )
-            for ln in lines
+            for ln, quantity in lines
         ],
     )
 
@@ -132,6 +154,96 @@ class ShipmentDraft:
     cod_amount: int
     goods_value: int
     fee_payer: str
+
+
+@dataclass
+class Parcel:
+    """One parcel of an order: what one warehouse holds for it."""
+
+    warehouse: Warehouse | None  # None: nothing reserved (the carrier account's pickup place)
+    lines: list[tuple[OrderLine, int]] = field(default_factory=list)
+
+    @property
+    def gross(self) -> Fraction:
+        """What the buyer pays for the goods in this parcel (line amounts, pro rata)."""
+        return sum(
+            (Fraction(ln.gross * quantity, ln.quantity) for ln, quantity in self.lines),
+            Fraction(0),
+        )
+
+    @property
+    def weight_g(self) -> int:
+        return max(sum(q * (ln.variant.weight_g or 0) for ln, q in self.lines), 100)
+
+    @property
+    def dimensions(self) -> tuple[int, int, int]:
+        return (
+            max([ln.variant.length_cm for ln, _q in self.lines] + [10]),
+            max([ln.variant.width_cm for ln, _q in self.lines] + [10]),
+            max(sum(ln.variant.height_cm * q for ln, q in self.lines), 5),
+        )
+
+
+def shipment_plan(order: Order) -> list[Parcel]:
+    """The parcels an order ships as: one per warehouse holding reservations for it (the
+    order's main warehouse first, then by warehouse priority), each with the quantities
+    reserved there. What is not reserved anywhere goes in the first parcel."""
+    lines = list(order.lines.select_related("variant").order_by("position", "id"))
+    reserved = list(
+        Reservation.objects.filter(order_line__order=order)
+        .select_related("warehouse__ward__province")
+        .order_by("id")
+    )
+    warehouses = {r.warehouse_id: r.warehouse for r in reserved}
+    held: dict[int, dict[int, int]] = {}
+    for r in reserved:
+        per_line = held.setdefault(r.warehouse_id, {})
+        per_line[r.order_line_id] = per_line.get(r.order_line_id, 0) + r.quantity
+    ordered = sorted(
+        warehouses.values(),
+        key=lambda w: (w.pk != order.warehouse_id, w.priority, w.code),
+    )
+    parcels = [
+        Parcel(w, [(ln, held[w.pk][ln.pk]) for ln in lines if held[w.pk].get(ln.pk)])
+        for w in ordered
+    ]
+    rest = []
+    for ln in lines:
+        left = ln.quantity - sum(held[w][ln.pk] for w in held if ln.pk in held[w])
+        if left > 0:
+            rest.append((ln, left))
+    if rest and parcels:
+        first = dict((ln.pk, q) for ln, q in parcels[0].lines)
+        for ln, q in rest:
+            first[ln.pk] = first.get(ln.pk, 0) + q
+        by_id = {ln.pk: ln for ln in lines}
+        parcels[0].lines = [(by_id[pk], q) for pk, q in first.items()]
+    elif rest:
+        parcels = [Parcel(None, rest)]
+    return parcels
+
+
+def split_amount(total: int, weights: list) -> list[int]:
+    """`total` in whole đồng over parts in proportion to `weights`, the remainder on the last
+    part (all on the first when the weights are all zero)."""
+    if not weights:
+        return []
+    whole = sum(weights)
+    if whole <= 0:
+        return [total] + [0] * (len(weights) - 1)
+    shares = [int(total * Fraction(w) / whole) for w in weights[:-1]]
+    return [*shares, total - sum(shares)]
+
+
+def parcel_amounts(order: Order, parcels: list[Parcel], *, cod_amount: int, goods_value: int):
+    """(COD, declared value) of each parcel. The COD adds up to `cod_amount`: the buyer's
+    shipping fee rides on the first parcel, the goods are split by each parcel's line amounts."""
+    fee = order.shipping_fee if order.shipping_fee_payer == ShippingFeePayer.BUYER else 0
+    fee = min(fee, cod_amount)
+    weights = [p.gross for p in parcels]
+    cods = split_amount(cod_amount - fee, weights)
+    cods[0] += fee
+    return list(zip(cods, split_amount(goods_value, weights), strict=True))
 
 
 def shipment_draft(order: Order) -> ShipmentDraft:

@@ -16,9 +16,11 @@ from donhang.core.integrations import (
     PermanentError,
     log_call,
 )
+from donhang.core.phone import normalize_phone
 from donhang.orders.models import Order
 from donhang.orders.services import order_follow_shipment
 from donhang.shipping.carriers.ports import (
+    PROGRESS,
     ShipmentStatus,
     WebhookEvent,
 )
@@ -28,7 +30,7 @@ from donhang.shipping.models import (
     ShipmentEvent,
     WebhookDelivery,
 )
-from donhang.shipping.services._common import _notify
+from donhang.shipping.services._common import _notify, enqueue_task
 from donhang.shipping.services.accounts import adapter_for
 from donhang.shipping.services.sending import shipment_mark_created
 
@@ -38,12 +40,18 @@ def shipment_apply_event(*, shipment: Shipment, event: WebhookEvent, source: str
     """Record a carrier event and move the shipment (and its order) if it is news.
 
     Never moves a shipment out of a terminal state, and ignores events older than the last one
-    applied (they arrive out of order). Returns whether the event was applied."""
+    applied (they arrive out of order). Carriers stamp events to the second: of two events
+    stamped in the same second, the one further along (ports.PROGRESS) wins, whatever order
+    they arrive in. Every event is recorded; returns whether it was applied."""
     shipment = (
         Shipment.objects.select_for_update().select_related("order", "account").get(pk=shipment.pk)
     )
     current = ShipmentStatus(shipment.status)
-    newer = shipment.last_event_at is None or event.at >= shipment.last_event_at
+    last = shipment.last_event_at
+    if last is not None and event.at.replace(microsecond=0) == last.replace(microsecond=0):
+        newer = PROGRESS[event.status] > PROGRESS[current]
+    else:
+        newer = last is None or event.at >= last
     same = event.status.value == shipment.status
     applied = not current.is_terminal and newer and not same
     if current == ShipmentStatus.PENDING and not newer:
@@ -64,11 +72,8 @@ def shipment_apply_event(*, shipment: Shipment, event: WebhookEvent, source: str
         if event.fee:
             shipment.save(update_fields=["fee_charged"])
         return False
-    shipment.status, shipment.carrier_status, shipment.last_event_at = (
-        event.status.value,
-        event.carrier_status,
-        event.at,
-    )
+    shipment.status, shipment.carrier_status = event.status.value, event.carrier_status
+    shipment.last_event_at = max(event.at, last) if last else event.at
     if event.status.carrier_has_parcel and not shipment.picked_at:
         shipment.picked_at = event.at
     if event.status == ShipmentStatus.DELIVERED:
@@ -80,7 +85,9 @@ def shipment_apply_event(*, shipment: Shipment, event: WebhookEvent, source: str
         order=shipment.order,
         shipment_status=event.status.value,
         paid=shipment.cod_paid_at is not None,
-        message=f"{shipment.account.get_provider_display()}: {event.description or event.carrier_status}",
+        code="carrier_update",
+        params={"carrier": shipment.account.provider, "status": event.status.value},
+        message=event.description or event.carrier_status,
     )
     if event.status in (
         ShipmentStatus.DELIVERING,
@@ -144,9 +151,7 @@ def webhook_receive(
             is_duplicate=duplicate,
         )
         if not duplicate:
-            from donhang.shipping.tasks import process_webhook_task
-
-            transaction.on_commit(lambda: process_webhook_task.enqueue(delivery.pk))
+            enqueue_task("process_webhook_task", delivery.pk)
     return delivery
 
 
@@ -238,8 +243,6 @@ def shipment_poll(*, shipment: Shipment) -> int:
 
 def shipment_get_for_tracking(*, order_code: str, phone: str) -> Order:
     """The public tracking page: an order found only by its code and the buyer's phone."""
-    from donhang.core.phone import normalize_phone
-
     try:
         phone = normalize_phone(phone)
     except ValidationFailed:

@@ -178,6 +178,7 @@ class GhnAdapter:
             fee=int(data.get("total_fee") or 0),
             expected_delivery_at=_parse_time(data.get("leadtime")),
             raw=data,
+            status=STATUS_MAP.get(data.get("status") or ""),
         )
 
     def cancel(self, tracking_code: str) -> None:

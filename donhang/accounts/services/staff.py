@@ -1,3 +1,5 @@
+"""Staff, roles, API keys and log-in throttling."""
+
 from __future__ import annotations
 
 import hashlib
@@ -15,6 +17,8 @@ from django.utils.translation import gettext as _
 
 from donhang.accounts.models import ApiKey, LoginFailure, User
 from donhang.accounts.roles import ROLE_PERMISSIONS, Role
+from donhang.accounts.selectors import user_by_username
+from donhang.accounts.usernames import username_clean, username_key
 from donhang.core.audit import audit
 from donhang.core.errors import Conflict, ValidationFailed
 
@@ -93,6 +97,11 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
     )
     if key is None or not hmac.compare_digest(key.key_hash, _hash_key(raw_key)):
         return None
+    if key.created_by is not None and not key.created_by.is_active:
+        # A key lives only as long as its maker's account: deactivating someone stops every key
+        # they created (reactivating starts them again). Keys made on the command line have no
+        # maker and stay until revoked.
+        return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
         # Throttled so that a busy integration does not write on every request.
@@ -103,6 +112,9 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
 def login_lock_remaining(*, username: str, ip_address: str | None) -> int:
     """Seconds until this username (or address) may try to log in again; 0 when not locked.
 
+    Usernames are counted normalised (`username_key`: NFKC, case-folded), so look-alikes such as
+    `ｍａｎａｇｅｒ` or `MANAGER` share the tries of `manager`.
+
     A lock lifts when enough failures have aged out of the window that fewer than the limit
     remain, so the wait is counted from the failure that has to age out first.
     """
@@ -110,7 +122,7 @@ def login_lock_remaining(*, username: str, ip_address: str | None) -> int:
     now = timezone.now()
     recent = LoginFailure.objects.filter(at__gte=now - window).order_by("-at")
     limit = settings.LOGIN_FAILURE_LIMIT
-    checks = [(recent.filter(username__iexact=username), limit)]
+    checks = [(recent.filter(username=username_key(username)), limit)]
     if ip_address:
         # Per address the limit is higher: several staff may share one shop's connection.
         checks.append((recent.filter(ip_address=ip_address), limit * 4))
@@ -128,11 +140,11 @@ def login_is_locked(*, username: str, ip_address: str | None) -> bool:
 
 
 def login_failure_record(*, username: str, ip_address: str | None) -> None:
-    LoginFailure.objects.create(username=username[:150], ip_address=ip_address or None)
+    LoginFailure.objects.create(username=username_key(username), ip_address=ip_address or None)
 
 
 def login_failures_clear(*, username: str) -> None:
-    LoginFailure.objects.filter(username__iexact=username).delete()
+    LoginFailure.objects.filter(username=username_key(username)).delete()
 
 
 def phone_normalize(phone: str) -> str:
@@ -166,13 +178,16 @@ def user_create(
 ) -> User:
     """Create a staff member with one role. The password is not checked against the password
     validators here: forms do that, and the demo data uses a known password on purpose."""
-    username = (username or "").strip()
+    # Stored as Django's create_user would store it (NFKC), and checked for look-alikes of
+    # existing names with the rule log-in uses (NFKC, case-folded).
+    username = username_clean(username)
     if not username:
         raise ValidationFailed(
             _("Choose a username."), fields={"username": _("This field is required.")}
         )
     group = role_group(role)
-    if User.objects.filter(username__iexact=username).exists():
+    taken = User.objects.filter(username__iexact=username).exists()
+    if taken or user_by_username(username) is not None:
         raise ValidationFailed(
             _("This username is taken."), fields={"username": _("This username is taken.")}
         )

@@ -1,0 +1,38 @@
+"""Tasks for the lease tests (module level, as django_tasks requires)."""
+
+import threading
+
+from django_tasks import task
+
+from donhang.core.leases import leased_task
+
+RUNS: list[str] = []
+GATES: dict[str, threading.Event] = {}
+ACTIVE = {"now": 0, "most": 0}
+_lock = threading.Lock()
+
+
+@leased_task
+def slow_task(name: str) -> str:
+    with _lock:
+        RUNS.append(name)
+        ACTIVE["now"] += 1
+        ACTIVE["most"] = max(ACTIVE["most"], ACTIVE["now"])
+    try:
+        GATES[name].wait(20)
+    finally:
+        with _lock:
+            ACTIVE["now"] -= 1
+    return name
+
+
+@leased_task
+def quick_task(name: str) -> str:
+    RUNS.append(name)
+    return name
+
+
+@task()
+def plain_task(name: str) -> str:
+    RUNS.append(name)
+    return name
