@@ -14,6 +14,10 @@ documented where they are emitted:
 - ``order.shipping_panel`` (request, order) -> dict | None: the order page's shipments card
   (provided by shipping); ``orders.bulk_carriers`` (request) -> list: carrier accounts offered
   for "create shipments" on the order list.
+- ``order.page_panels`` (request, order) -> dict | None: a card on the order page of an app
+  above orders: {"template": "app/partials/x.html", …values the template reads}.
+- ``order.handed_over`` / ``order.completed`` (order, actor): emitted in the transaction that
+  moved the order (e.g. invoicing issues the e-invoice then, on commit).
 - ``customer.*``: the customer pages' orders and totals (provided by orders), see
   donhang.customers.selectors.
 """

@@ -322,6 +322,13 @@ def order_detail(request, code):
             "phone_display": display_phone(order.customer_phone),
             "customer_url": _customer_url(order),
             "shipping": shipping,
+            # Cards of apps above orders (invoices, returns…): hook ``order.page_panels``
+            # answers {"template": …, and the template's own values} or None.
+            "panels": [
+                p
+                for p in hooks.emit("order.page_panels", request=request, order=order)
+                if p is not None
+            ],
             "can_cancel": order.status in OPEN_STATUSES,
             "can_edit_lines": order.status in OPEN_STATUSES and not order.money_locked_at,
             "can_edit": order.status in OPEN_STATUSES,

@@ -35,6 +35,7 @@ from donhang.orders.services.transitions import (
     order_hand_over,
     order_mark_delivery_failed,
     order_mark_packed,
+    order_money_lock,
     order_return,
 )
 
@@ -60,6 +61,7 @@ __all__ = [
     "order_mark_delivery_failed",
     "order_mark_packed",
     "order_mark_paid",
+    "order_money_lock",
     "order_payment_record",
     "order_return",
     "order_update",

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from donhang.core import hooks
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import actor_allowed, require_perm
 from donhang.inventory import reservations
@@ -107,6 +108,8 @@ def _hand_over(order: Order, *, actor=None) -> Order:
         actor=actor,
         code="handed_over",
     )
+    # Apps above orders act on it (e.g. invoicing issues the e-invoice at hand-over).
+    hooks.emit("order.handed_over", order=order, actor=actor)
     return order
 
 
@@ -146,6 +149,7 @@ def _complete(order: Order, *, actor=None) -> Order:
     _set_state(
         order, status=Status.COMPLETED, sub_state=SubState.NONE, actor=actor, code="completed"
     )
+    hooks.emit("order.completed", order=order, actor=actor)
     return order
 
 
@@ -242,3 +246,21 @@ def order_add_note(*, order: Order, text: str, actor=None) -> OrderEvent:
             fields={"text": _("At most %(max)s characters.") % {"max": MAX_NOTE}},
         )
     return _event(order, kind=OrderEvent.Kind.NOTE, actor=actor, code="note", message=text)
+
+
+@transaction.atomic
+def order_money_lock(*, order: Order, actor=None, reference: str = "") -> Order:
+    """An e-invoice was issued: the order's money is frozen from now on (changes go through
+    returns and adjustment invoices). Called by the invoicing app; idempotent."""
+    order = _lock(order)
+    if order.money_locked_at is None:
+        order.money_locked_at = timezone.now()
+        Order.objects.filter(pk=order.pk).update(money_locked_at=order.money_locked_at)
+        _event(
+            order,
+            kind=OrderEvent.Kind.EDITED,
+            actor=actor,
+            code="money_locked",
+            params={"reference": reference},
+        )
+    return order
