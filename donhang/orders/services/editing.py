@@ -45,7 +45,7 @@ from donhang.orders.services.intake import _resolve_address, buyer_fields
 from donhang.orders.services.stock import reservations_fill_waiting
 
 
-def _refuse_unless_editable(order: Order, *, what: str) -> None:
+def _refuse_unless_editable(order: Order, *, lines: bool) -> None:
     if order.status not in OPEN_STATUSES:
         raise Conflict(
             _("Only new or processing orders can be edited."),
@@ -55,10 +55,14 @@ def _refuse_unless_editable(order: Order, *, what: str) -> None:
     _refuse_with_open_shipment(
         order,
         message=_(
-            "This order has a shipment with the carrier; cancel the shipment before editing "
-            "the %(what)s."
+            "This order has a shipment with the carrier; cancel the shipment before editing the "
+            "lines."
         )
-        % {"what": what},
+        if lines
+        else _(
+            "This order has a shipment with the carrier; cancel the shipment before editing the "
+            "order."
+        ),
     )
 
 
@@ -75,7 +79,7 @@ def order_update_lines(*, order: Order, lines: list[LineInput], actor=None) -> O
     unless a new price is given."""
     require_perm(actor, "orders.change_order")
     order = _lock(order)
-    _refuse_unless_editable(order, what=_("lines"))
+    _refuse_unless_editable(order, lines=True)
     _refuse_when_money_locked(order)
     resolved = _resolve_lines(lines)
     current: dict[int, OrderLine] = {}
@@ -201,7 +205,7 @@ def order_update(
     may still change after an e-invoice (the invoice flow corrects it), money may not."""
     require_perm(actor, "orders.change_order")
     order = _lock(order)
-    _refuse_unless_editable(order, what=_("order"))
+    _refuse_unless_editable(order, lines=False)
     money_change = any(
         v is not None for v in (shipping_fee, shipping_fee_payer, payment_method, discounts)
     )

@@ -71,6 +71,10 @@ class Priced:
         }
 
 
+def _vnd(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".")
+
+
 def parse_percent(value, *, field: str) -> Decimal | None:
     """A percentage 0–100 with at most two decimals, or None when empty."""
     if value in (None, ""):
@@ -152,7 +156,7 @@ def price_order(
     if seller > base:
         raise ValidationFailed(
             _("The order discount is larger than the order's goods."),
-            fields={"order_discount.amount": _("At most %(max)s ₫.") % {"max": f"{base:,}"}},
+            fields={"order_discount.amount": _("At most %(max)s ₫.") % {"max": _vnd(base)}},
         )
     shares = allocate(seller, after_own)
 
@@ -186,7 +190,7 @@ def price_order(
     if platform > total:
         raise ValidationFailed(
             _("The platform voucher is larger than the order."),
-            fields={"order_discount.amount": _("At most %(max)s ₫.") % {"max": f"{total:,}"}},
+            fields={"order_discount.amount": _("At most %(max)s ₫.") % {"max": _vnd(total)}},
         )
     return Priced(
         lines=priced,
