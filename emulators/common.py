@@ -8,7 +8,13 @@
   paths containing one of the given substrings. Paths under ``/_emulator/`` are never faulted.
   Kinds: HTTP error (500/502/503, or a tuple to pick from), rate limit (429 + ``Retry-After``),
   timeout. Timeouts only exist in-process through ``FaultyTransport`` (a real socket server cannot
-  fake a client-side timeout without sleeping, and the emulators never sleep).
+  fake a client-side timeout without sleeping, and the emulators never sleep). "Lost answer"
+  (``lose_answer_next``/``lose_answer_rate``): the app handles the request (an invoice is
+  created), then the answer is replaced by a 504 Gateway Time-out, as a proxy that gave up would.
+* ``JsonApp.add_prefix``: routes whose path continues after a fixed prefix (a tax code in the path).
+* e-invoice helpers shared by the SInvoice and MISA emulators: ``vnd_in_words`` (amount in words),
+  ``mst_valid`` (Vietnamese tax code check digit), ``vat_close`` (a line's VAT against its
+  pre-tax amount) and ``invoice_pdf`` (a small real PDF of an invoice).
 * ``FaultyTransport``: an ``httpx.BaseTransport`` around ``httpx.WSGITransport`` raising
   ``httpx.ConnectTimeout`` before the app sees the request, or ``httpx.ReadTimeout`` after the app
   processed it (the "unknown outcome" of a create).
@@ -22,6 +28,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import random
@@ -31,10 +38,19 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import font_roboto
 import httpx
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
 from werkzeug.wrappers import Request, Response
 
 VN_TZ = timezone(timedelta(hours=7), "ICT")
@@ -82,7 +98,7 @@ def fold(text: Any) -> str:
 
 @dataclass
 class FaultRule:
-    kind: str  # "http" | "timeout"
+    kind: str  # "http" | "timeout" | "lost"
     status: int | tuple[int, ...] = 500
     remaining: int | None = None  # None: rate-based, never exhausted
     rate: float = 1.0
@@ -129,6 +145,13 @@ class Faults:
     def timeout_rate(self, rate: float, *, after: bool = False, paths=None) -> None:
         self.rules.append(FaultRule("timeout", rate=rate, after=after, paths=self._paths(paths)))
 
+    def lose_answer_next(self, n: int = 1, paths=None, status: int = 504) -> None:
+        """Handle the next ``n`` matching calls, then drop the answer (HTTP ``status`` instead)."""
+        self.rules.append(FaultRule("lost", status, remaining=n, paths=self._paths(paths)))
+
+    def lose_answer_rate(self, rate: float, paths=None, status: int = 504) -> None:
+        self.rules.append(FaultRule("lost", status, rate=rate, paths=self._paths(paths)))
+
     def clear(self) -> None:
         with self._lock:
             self.rules.clear()
@@ -157,6 +180,15 @@ class Faults:
         if isinstance(status, tuple):
             status = self.rng.choice(status)
         self.injected.append((path, "http", status))
+        return status
+
+    def lost_fault(self, path: str) -> int | None:
+        """The status replacing a handled request's answer, or None (answer delivered)."""
+        rule = self._take("lost", path)
+        if rule is None:
+            return None
+        status = rule.status if isinstance(rule.status, int) else self.rng.choice(rule.status)
+        self.injected.append((path, "lost", status))
         return status
 
     def timeout_fault(self, path: str) -> str | None:
@@ -189,7 +221,12 @@ def fault_response(status: int) -> Response:
     if status == 429:
         body = json.dumps({"code": 429, "message": "Too Many Requests"})
         return Response(body, 429, {"Retry-After": "1"}, content_type="application/json")
-    reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+    reason = {
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+        504: "Gateway Time-out",
+    }
     text = f"{status} {reason.get(status, 'Error')}"
     html = f"<html><head><title>{text}</title></head><body><center><h1>{text}</h1></center></body></html>"
     return Response(html, status, content_type="text/html")
@@ -253,11 +290,17 @@ class JsonApp:
     def __init__(self, faults: Faults | None = None, *, allow_get: bool = False):
         self.faults = faults or Faults()
         self.routes: dict[str, tuple[tuple[str, ...], Handler]] = {}
+        self.prefix_routes: list[tuple[str, tuple[str, ...], Handler]] = []
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request seen
         self.allow_get = allow_get
 
     def add(self, path: str, handler: Handler, methods: Iterable[str] = ("POST",)) -> None:
         self.routes[path] = (tuple(methods), handler)
+
+    def add_prefix(self, prefix: str, handler: Handler, methods: Iterable[str] = ("POST",)) -> None:
+        """Route every path ``prefix + <something>`` (exact routes win; longest prefix first)."""
+        self.prefix_routes.append((prefix, tuple(methods), handler))
+        self.prefix_routes.sort(key=lambda r: -len(r[0]))
 
     def route(self, path: str, methods: Iterable[str] = ("POST",)):
         def decorator(handler: Handler) -> Handler:
@@ -276,16 +319,24 @@ class JsonApp:
             return fault_response(status)
         entry = self.routes.get(path)
         if entry is None:
+            entry = next(
+                ((m, h) for prefix, m, h in self.prefix_routes if path.startswith(prefix)), None
+            )
+        if entry is None:
             return json_response({"code": 404, "message": f"Not found: {path}"}, 404)
         methods, handler = entry
         if request.method not in methods and request.method != "OPTIONS":
             return json_response({"code": 405, "message": "Method not allowed"}, 405)
         try:
-            return handler(request)
+            response = handler(request)
         except Exception:  # the emulator's own bug: make it visible
             return json_response(
                 {"code": 500, "message": "emulator error", "trace": traceback.format_exc()}, 500
             )
+        lost = self.faults.lost_fault(path)
+        if lost is not None:
+            return fault_response(lost)
+        return response
 
     def __call__(self, environ, start_response):
         response = self.dispatch(Request(environ))
@@ -495,3 +546,221 @@ class ShipmentTimeline:
 
     def pump(self, flush: bool = False) -> int:
         return self.webhooks.pump(flush=flush)
+
+
+# --------------------------------------------------------------------------- e-invoice helpers
+# Shared by the SInvoice and MISA emulators. Written from the reference (section 7), not from
+# donhang's own code, so that a misreading on one side shows up as a refusal on the other.
+
+_DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
+_GROUPS = ("triệu", "nghìn", "")
+
+
+def _group_words(n: int, full: bool) -> list[str]:
+    """Words of a 3-digit group; ``full`` when a higher group precedes it ("không trăm", "linh")."""
+    hundreds, tens, units = n // 100, n // 10 % 10, n % 10
+    out: list[str] = []
+    if hundreds or full:
+        out += [_DIGITS[hundreds], "trăm"]
+    if tens == 0:
+        if units and (hundreds or full):
+            out.append("linh")
+    elif tens == 1:
+        out.append("mười")
+    else:
+        out += [_DIGITS[tens], "mươi"]
+    if units == 1 and tens >= 2:
+        out.append("mốt")
+    elif units == 5 and tens >= 1:
+        out.append("lăm")
+    elif units:
+        out.append(_DIGITS[units])
+    return out
+
+
+def _number_words(n: int, full: bool = False) -> list[str]:
+    """Words of n > 0: the part above a billion read the same way and followed by "tỷ"."""
+    out: list[str] = []
+    if n >= 10**9:
+        out += [*_number_words(n // 10**9, full), "tỷ"]
+        n %= 10**9
+        full = True
+    for size, name in zip((10**6, 10**3, 1), _GROUPS, strict=True):
+        group = n // size % 1000
+        if group:
+            out += _group_words(group, full)
+            if name:
+                out.append(name)
+        if group or out:
+            full = True
+    return out
+
+
+def vnd_in_words(amount: int) -> str:
+    """An amount in Vietnamese words, capitalised, ending "đồng" (reference section 7).
+
+    3-digit groups with nghìn / triệu / tỷ; "mười" for 10–19, else "mươi"; a trailing 1 after
+    tens ≥ 2 is "mốt"; a trailing 5 after tens ≥ 1 is "lăm"; zero tens before a unit is "linh";
+    an empty hundreds inside the number is "không trăm". 1 250 000 → "Một triệu hai trăm năm
+    mươi nghìn đồng". Negative amounts read as their absolute value.
+    """
+    amount = abs(int(amount))
+    text = " ".join((_number_words(amount) if amount else ["không"]) + ["đồng"])
+    return text[0].upper() + text[1:]
+
+
+def normalise_words(text: str) -> str:
+    """Whitespace collapsed, NFC, without a final full stop (the only leniencies allowed)."""
+    text = " ".join(unicodedata.normalize("NFC", str(text or "")).split())
+    return text[:-1].rstrip() if text.endswith(".") else text
+
+
+_MST_WEIGHTS = (31, 29, 23, 19, 17, 13, 7, 5, 3)
+
+
+def mst_valid(code: str, *, personal_id: bool = False) -> bool:
+    """A Vietnamese tax code (MST): 10 digits, or 10 + "-" + 001–999 for a dependent unit.
+
+    Check digit (reference section 7): weights 31,29,23,19,17,13,7,5,3 on N1–N9, c = 10 − (Σ mod
+    11); invalid when c = 10, c ≠ N10, or N3–N9 are all zero. ``personal_id=True`` also accepts the
+    12-digit personal ID number individuals use as tax code since 1 July 2025 (format only).
+    """
+    code = str(code or "").strip()
+    if personal_id and len(code) == 12 and code.isdigit():
+        return True
+    base, _, branch = code.partition("-")
+    if len(base) != 10 or not base.isdigit():
+        return False
+    if "-" in code and (len(branch) != 3 or not branch.isdigit() or branch == "000"):
+        return False
+    if base[2:9] == "0000000":
+        return False
+    check = 10 - sum(w * int(d) for w, d in zip(_MST_WEIGHTS, base[:9], strict=True)) % 11
+    return check != 10 and check == int(base[9])
+
+
+def round_half_up(value) -> int:
+    """Nearest whole đồng, halves away from zero (no float: ``value`` may be a Decimal/str)."""
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def vat_close(pre_tax, vat, rate_percent) -> bool:
+    """A line's VAT is its pre-tax amount × rate rounded, or one đồng off.
+
+    Prices include VAT, so for some grosses no whole-đồng net gives exactly the rounded VAT; the
+    providers accept the đồng that rounding leaves (both directions).
+    """
+    expected = round_half_up(abs(Decimal(str(pre_tax))) * Decimal(str(rate_percent)) / 100)
+    return abs(abs(Decimal(str(vat))) - expected) <= 1
+
+
+def _vnd(value) -> str:
+    return f"{int(value or 0):,}".replace(",", ".")
+
+
+def _ensure_fonts() -> None:
+    if "Roboto" not in pdfmetrics.getRegisteredFontNames():
+        folder = Path(font_roboto.__file__).parent / "files"
+        pdfmetrics.registerFont(TTFont("Roboto", str(folder / "Roboto-Regular.ttf")))
+        pdfmetrics.registerFont(TTFont("Roboto-Bold", str(folder / "Roboto-Bold.ttf")))
+
+
+def invoice_pdf(doc: dict) -> bytes:
+    """A one-or-more-page A4 PDF of an issued invoice (Roboto, so Vietnamese renders).
+
+    ``doc``: provider, title, template, series, number, date, seller{name, tax_code, address},
+    buyer{name, legal_name, tax_code, address}, lines[{no, name, unit, quantity, price, amount,
+    rate, vat}], rows[{rate, net, vat}], net, vat, total, words, cqt_code, lookup_code, notes[].
+    """
+    _ensure_fonts()
+    buf = io.BytesIO()
+    width, height = A4
+    pdf = canvas.Canvas(buf, pagesize=A4)
+    pdf.setTitle(f"{doc.get('series', '')} {doc.get('number', '')}".strip() or "Hóa đơn")
+    margin = 15 * mm
+    y = height - margin
+
+    def line(text: str, font: str = "Roboto", size: float = 9.5, x: float = margin) -> None:
+        nonlocal y
+        pdf.setFont(font, size)
+        for part in simpleSplit(str(text), font, size, width - x - margin) or [""]:
+            if y < margin + size:
+                pdf.showPage()
+                y = height - margin
+                pdf.setFont(font, size)
+            y -= size * 1.35
+            pdf.drawString(x, y, part)
+
+    def row(cells: list[tuple[float, str]], font: str = "Roboto", size: float = 8.5) -> None:
+        nonlocal y
+        if y < margin + 2 * size:
+            pdf.showPage()
+            y = height - margin
+        y -= size * 1.45
+        pdf.setFont(font, size)
+        for x, text in cells:
+            if x < 0:  # right-aligned at -x
+                pdf.drawRightString(-x, y, str(text))
+            else:
+                pdf.drawString(x, y, str(text)[:48])
+
+    seller, buyer = doc.get("seller") or {}, doc.get("buyer") or {}
+    line(doc.get("title") or "HÓA ĐƠN GIÁ TRỊ GIA TĂNG", "Roboto-Bold", 15)
+    line(f"(Hóa đơn điện tử — {doc.get('provider', '')})", size=8.5)
+    line(
+        f"Mẫu số: {doc.get('template', '')}   Ký hiệu: {doc.get('series', '')}   "
+        f"Số: {doc.get('number', '')}   Ngày: {doc.get('date', '')}",
+        "Roboto-Bold",
+        10.5,
+    )
+    if doc.get("cqt_code"):
+        line(f"Mã của cơ quan thuế: {doc['cqt_code']}")
+    for note in doc.get("notes") or []:
+        line(note, "Roboto-Bold", 9.5)
+    y -= 4
+    line(f"Đơn vị bán hàng: {seller.get('name', '')}", "Roboto-Bold")
+    line(f"Mã số thuế: {seller.get('tax_code', '')}")
+    if seller.get("address"):
+        line(f"Địa chỉ: {seller['address']}")
+    y -= 4
+    if buyer.get("name"):
+        line(f"Họ tên người mua hàng: {buyer['name']}")
+    if buyer.get("legal_name"):
+        line(f"Tên đơn vị: {buyer['legal_name']}", "Roboto-Bold")
+    if buyer.get("tax_code"):
+        line(f"Mã số thuế: {buyer['tax_code']}")
+    if buyer.get("address"):
+        line(f"Địa chỉ: {buyer['address']}")
+    y -= 4
+    cols = [margin, margin + 8 * mm, -(margin + 112 * mm), -(margin + 135 * mm)]
+    cols += [-(margin + 158 * mm), -(margin + 167 * mm), -(width - margin)]
+    head = ["STT", "Tên hàng hóa, dịch vụ", "SL", "Đơn giá", "Thành tiền", "TS", "Tiền thuế"]
+    row(list(zip(cols, head, strict=True)), "Roboto-Bold")
+    for item in doc.get("lines") or []:
+        qty = item.get("quantity")
+        values = [
+            item.get("no", ""),
+            f"{item.get('name', '')} ({item.get('unit') or ''})".replace(" ()", ""),
+            "" if qty is None else f"{Decimal(str(qty)).normalize():f}",
+            "" if item.get("price") is None else _vnd(round_half_up(item["price"])),
+            _vnd(item.get("amount")),
+            item.get("rate", ""),
+            _vnd(item.get("vat")),
+        ]
+        row(list(zip(cols, values, strict=True)))
+    y -= 4
+    for rate_row in doc.get("rows") or []:
+        line(
+            f"Thuế suất {rate_row['rate']}: tiền trước thuế {_vnd(rate_row['net'])}, "
+            f"tiền thuế {_vnd(rate_row['vat'])}"
+        )
+    line(f"Cộng tiền hàng: {_vnd(doc.get('net'))}")
+    line(f"Tiền thuế GTGT: {_vnd(doc.get('vat'))}")
+    line(f"Tổng tiền thanh toán: {_vnd(doc.get('total'))}", "Roboto-Bold", 10.5)
+    line(f"Số tiền viết bằng chữ: {doc.get('words', '')}")
+    if doc.get("lookup_code"):
+        y -= 4
+        line(f"Mã tra cứu: {doc['lookup_code']}", size=8.5)
+    pdf.showPage()
+    pdf.save()
+    return buf.getvalue()

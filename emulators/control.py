@@ -1,4 +1,4 @@
-"""HTTP control endpoints under ``/_emulator/`` shared by both emulators (no auth; demo only).
+"""HTTP control endpoints under ``/_emulator/`` shared by all emulators (no auth; demo only).
 
 | Path | Body | Effect |
 |---|---|---|
@@ -9,7 +9,12 @@
 | ``POST /_emulator/cod-transferred`` | ``{order_code}`` | COD paid out to the shop |
 | ``POST /_emulator/pump`` | ``{flush?}`` | deliver queued webhooks |
 | ``POST /_emulator/webhooks`` | ``{url?, duplicate?, out_of_order?}`` | webhook settings |
-| ``POST /_emulator/faults`` | ``{action, n?, rate?, status?, paths?}`` | ``action``: fail_next, fail_rate, rate_limit_next, rate_limit_rate, clear |
+| ``POST /_emulator/faults`` | ``{action, n?, rate?, status?, paths?}`` | ``action``: fail_next, fail_rate, rate_limit_next, rate_limit_rate, lose_answer_next, lose_answer_rate, timeout_next, timeout_rate, clear; others go to the emulator's ``control_fault(action, data)`` if it has one |
+
+``lose_answer_*``: the request is handled (an invoice is created), then the answer is replaced by a
+504. ``timeout_*`` (``after?``) only fire in-process, through ``common.FaultyTransport``. An
+emulator whose world has no deliveries or COD (the e-invoice ones) answers those routes with
+``{ok: false, error}`` (its methods raise ``ValueError``).
 """
 
 from __future__ import annotations
@@ -91,6 +96,19 @@ def add_control_routes(app: JsonApp, emulator) -> None:
             f.rate_limit_next(int(data.get("n", 1)), paths)
         elif action == "rate_limit_rate":
             f.rate_limit_rate(float(data.get("rate", 0.5)), paths)
+        elif action == "lose_answer_next":
+            f.lose_answer_next(int(data.get("n", 1)), paths, status or 504)
+        elif action == "lose_answer_rate":
+            f.lose_answer_rate(float(data.get("rate", 0.5)), paths, status or 504)
+        elif action == "timeout_next":
+            f.timeout_next(int(data.get("n", 1)), after=bool(data.get("after")), paths=paths)
+        elif action == "timeout_rate":
+            f.timeout_rate(float(data.get("rate", 0.5)), after=bool(data.get("after")), paths=paths)
+        elif hasattr(emulator, "control_fault"):
+            try:
+                emulator.control_fault(action, data)
+            except (KeyError, ValueError) as exc:
+                return error(str(exc))
         else:
             return error(f"unknown action {action!r}")
         return json_response({"ok": True, "faults": f.to_dict()})

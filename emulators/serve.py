@@ -1,6 +1,7 @@
-"""Serve the GHN and Viettel Post emulators on localhost for the demo.
+"""Serve the carrier, e-invoice and marketplace emulators on localhost for the demo.
 
     python -m emulators.serve --ghn-port 8701 --vtp-port 8702 \\
+        --sinvoice-port 8711 --misa-port 8712 \\
         --callback-base http://127.0.0.1:8000 --secret demo-secret
 
 * GHN: ``http://127.0.0.1:8701/shiip/public-api`` (labels under ``/a5/public-api/``), header
@@ -10,11 +11,46 @@
   ``USERNAME demo@donhang.vn`` / ``PASSWORD demo-password`` (Login + ownerconnect), or directly
   the fixed long-lived ``Token: demo-vtp-token`` (``--vtp-token``). Webhooks go to
   ``<callback-base>/shipping/webhooks/viettelpost/`` with ``"TOKEN": <secret>`` in the body.
-* Both: control endpoints under ``/_emulator/`` (see ``emulators.control``), e.g.
+* Viettel SInvoice: login ``http://127.0.0.1:8711/auth/login``, API base
+  ``http://127.0.0.1:8711/services/einvoiceapplication/api/``; ``username 0107654326`` /
+  ``password demo-password`` (``--sinvoice-username``/``--sinvoice-password``), supplier tax code
+  ``0107654326`` (``--einvoice-tax-code``, the demo shop's), template ``1/001``, series
+  ``C<yy>TAA`` and ``C<yy>TAB`` (yy = this year). See ``emulators.sinvoice.app``.
+* MISA meInvoice: base ``http://127.0.0.1:8712/api/integration``; ``appid demo-misa-appid``,
+  ``taxcode 0107654326``, ``username demo@donhang.vn``, ``password demo-password``
+  (``--misa-appid``, ``--misa-username``, ``--misa-password``); series ``1C<yy>TAA`` and
+  ``1C<yy>MAA`` (cash register). CQT codes arrive ``--misa-tax-delay`` seconds (30) after issue.
+  See ``emulators.misa.app``. ``--no-einvoice`` serves the carriers only.
+* Marketplaces (``--no-marketplaces`` leaves them out), each one demo shop, pushes to
+  ``<callback-base>/marketplaces/webhooks/<shopee|lazada|tiktok_shop>/``:
+
+  - Shopee: ``http://127.0.0.1:8721`` (``/api/v2/...``; ``--shopee-port`` or
+    ``SHOPEE_EMULATOR_PORT``), ``partner_id 1000001``, partner key
+    ``shpk4e6f2d64656d6f2d73686f7065652d706172746e65722d6b6579``, shop ``220001``.
+  - Lazada: ``http://127.0.0.1:8722/rest`` (authorize page ``/oauth/authorize``;
+    ``--lazada-port`` or ``LAZADA_EMULATOR_PORT``), ``app_key 500001``, app secret
+    ``dGVtb2xhemFkYWFwcHNlY3JldGRvbmhhbmc``, seller ``200100001``.
+  - TikTok Shop: ``http://127.0.0.1:8723`` for the API, the token API and ``/open/authorize``
+    (``--tiktok-port`` or ``TIKTOK_EMULATOR_PORT``), ``app_key 6demodonhang``, app secret
+    ``7d3f0c1e5b2a4d6e8f9a0b1c2d3e4f5a6b7c8d9e``, ``service_id 7300000000000000001``, shop
+    ``7494000000000000001``; the authorization redirects to ``--tiktok-redirect-url`` (default
+    ``<callback-base>/marketplaces/oauth/tiktok_shop/callback/``).
+
+  Products: a few built-in demo products (``emulators.marketplace.DEMO_PRODUCTS``), or
+  ``--marketplace-seed-file products.json`` (``{"products": [{"name", "sku", "price", "stock"}
+  | {"name", "tiers": [{"name", "options"}], "variants": [{"sku", "price", "stock",
+  "options"}]}]}``) loaded into all three, or ``POST /_emulator/products`` with the same body at
+  any time (the demo loader can send the catalogue's SKUs that way). A simulated buyer orders on
+  each marketplace every ``--buyer-interval`` seconds (0: never; ``POST /_emulator/orders``
+  places one). Their clocks run at real time; one status step takes ``--marketplace-step-seconds``.
+* All: control endpoints under ``/_emulator/`` (see ``emulators.control`` and
+  ``emulators.marketplace``), e.g.
   ``curl -XPOST localhost:8701/_emulator/tick -d '{"seconds": 3600}'``.
 
-Each emulator's clock starts at the real current time and runs ``3600 / --step-seconds`` times
-faster than real time, so by default an order takes one status step per 60 s of real time.
+Each carrier emulator's clock starts at the real current time and runs ``3600 / --step-seconds``
+times faster than real time, so by default an order takes one status step per 60 s of real time.
+The e-invoice emulators' clocks run at real time (tokens, the 3-day idempotency window and the
+tax authority's delay are real durations).
 Webhooks are pumped every ``--pump-interval`` seconds (retries included). ``--no-webhooks``
 keeps them queued (see ``/_emulator/state``). State lives in memory only: a restart forgets
 orders (so ``--seed`` defaults to the current time, keeping new order codes/waybills distinct
@@ -26,6 +62,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import threading
 import time
 from datetime import datetime
@@ -34,6 +71,12 @@ from werkzeug.serving import run_simple
 
 from emulators.common import VN_TZ, Clock
 from emulators.ghn import GhnEmulator
+from emulators.lazada import LazadaEmulator
+from emulators.marketplace import DEMO_PRODUCTS
+from emulators.misa import MisaEmulator
+from emulators.shopee import ShopeeEmulator
+from emulators.sinvoice import SInvoiceEmulator
+from emulators.tiktok_shop import TiktokShopEmulator
 from emulators.viettelpost import ViettelPostEmulator
 
 log = logging.getLogger("emulators")
@@ -60,6 +103,80 @@ def build(args) -> tuple[GhnEmulator, ViettelPostEmulator]:
         static_token=args.vtp_token,
     )
     return ghn, vtp
+
+
+def build_einvoice(args) -> tuple[SInvoiceEmulator, MisaEmulator]:
+    """The e-invoice emulators with the demo credentials (overridable by flags)."""
+    seed = int(time.time()) if getattr(args, "seed", None) is None else args.seed
+    tax_code = getattr(args, "einvoice_tax_code", "0107654326")
+    sinvoice = SInvoiceEmulator(
+        username=getattr(args, "sinvoice_username", None) or tax_code,
+        password=getattr(args, "sinvoice_password", "demo-password"),
+        tax_code=tax_code,
+        clock=Clock(datetime.now(VN_TZ)),
+        seed=seed,
+    )
+    misa = MisaEmulator(
+        appid=getattr(args, "misa_appid", "demo-misa-appid"),
+        tax_code=tax_code,
+        username=getattr(args, "misa_username", "demo@donhang.vn"),
+        password=getattr(args, "misa_password", "demo-password"),
+        clock=Clock(datetime.now(VN_TZ)),
+        seed=seed,
+        tax_delay=getattr(args, "misa_tax_delay", 30.0),
+    )
+    return sinvoice, misa
+
+
+def build_marketplaces(args) -> tuple[ShopeeEmulator, LazadaEmulator, TiktokShopEmulator]:
+    """The marketplace emulators with the demo credentials, real-time clocks and demo products."""
+    base = args.callback_base.rstrip("/")
+    no_push = getattr(args, "no_webhooks", False)
+    seed = int(time.time()) if getattr(args, "seed", None) is None else args.seed
+    step = float(getattr(args, "marketplace_step_seconds", 60.0))
+    timeline = {
+        "step_seconds": step,
+        "pay_seconds": step,
+        "complete_seconds": 3 * step,
+        "settle_seconds": 2 * step,
+    }
+
+    def push(code: str) -> str | None:
+        return None if no_push else f"{base}/marketplaces/webhooks/{code}/"
+
+    shopee = ShopeeEmulator(
+        clock=Clock(datetime.now(VN_TZ)), seed=seed, push_url=push("shopee"), **timeline
+    )
+    lazada = LazadaEmulator(
+        clock=Clock(datetime.now(VN_TZ)), seed=seed + 1, push_url=push("lazada"), **timeline
+    )
+    redirect = getattr(args, "tiktok_redirect_url", None)
+    tiktok = TiktokShopEmulator(
+        clock=Clock(datetime.now(VN_TZ)),
+        seed=seed + 2,
+        push_url=push("tiktok_shop"),
+        redirect_url=redirect or f"{base}/marketplaces/oauth/tiktok_shop/callback/",
+        **timeline,
+    )
+    seed_file = getattr(args, "marketplace_seed_file", None)
+    for emu in (shopee, lazada, tiktok):
+        if seed_file:
+            emu.load_seed_file(seed_file)
+        else:
+            emu.seed_products(None, DEMO_PRODUCTS)
+    return shopee, lazada, tiktok
+
+
+def run_buyers(emulators, interval: float, stop: threading.Event) -> None:
+    """A simulated buyer orders on each marketplace every ``interval`` seconds."""
+    while not stop.wait(interval):
+        for emu in emulators:
+            try:
+                order = emu.simulate_buyer()
+                if order is not None:
+                    log.info("%s: a buyer ordered %s", type(emu).__name__, order.id)
+            except Exception:
+                log.exception("simulated buyer failed")
 
 
 def run_clock(emulators, speed: float, interval: float, stop: threading.Event) -> None:
@@ -97,6 +214,25 @@ def main(argv=None) -> None:
     )
     p.add_argument("--vtp-token", default="demo-vtp-token", help="fixed long-lived VTP token")
     p.add_argument("--no-webhooks", action="store_true")
+    p.add_argument("--sinvoice-port", type=int, default=8711)
+    p.add_argument("--misa-port", type=int, default=8712)
+    p.add_argument("--no-einvoice", action="store_true", help="serve the carriers only")
+    p.add_argument("--einvoice-tax-code", default="0107654326", help="the seller's tax code")
+    p.add_argument("--sinvoice-username", default=None, help="default: the tax code")
+    p.add_argument("--sinvoice-password", default="demo-password")
+    p.add_argument("--misa-appid", default="demo-misa-appid")
+    p.add_argument("--misa-username", default="demo@donhang.vn")
+    p.add_argument("--misa-password", default="demo-password")
+    p.add_argument("--misa-tax-delay", type=float, default=30.0, help="seconds until a CQT code")
+    env = os.environ
+    p.add_argument("--shopee-port", type=int, default=int(env.get("SHOPEE_EMULATOR_PORT", 8721)))
+    p.add_argument("--lazada-port", type=int, default=int(env.get("LAZADA_EMULATOR_PORT", 8722)))
+    p.add_argument("--tiktok-port", type=int, default=int(env.get("TIKTOK_EMULATOR_PORT", 8723)))
+    p.add_argument("--no-marketplaces", action="store_true", help="leave the marketplaces out")
+    p.add_argument("--marketplace-seed-file", default=None, help="JSON products for the shops")
+    p.add_argument("--marketplace-step-seconds", type=float, default=60.0)
+    p.add_argument("--buyer-interval", type=float, default=180.0, help="0: no simulated buyers")
+    p.add_argument("--tiktok-redirect-url", default=None)
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -111,6 +247,46 @@ def main(argv=None) -> None:
     log.info("GHN on http://%s:%d/shiip/public-api", args.host, args.ghn_port)
     log.info("Viettel Post on http://%s:%d", args.host, args.vtp_port)
     stop = threading.Event()
+    if not args.no_einvoice:
+        sinvoice, misa = build_einvoice(args)
+        for emu, port in ((sinvoice, args.sinvoice_port), (misa, args.misa_port)):
+            threading.Thread(
+                target=run_simple,
+                args=(args.host, port, emu.wsgi_app),
+                kwargs={"threaded": True, "use_reloader": False},
+                daemon=True,
+            ).start()
+        log.info(
+            "SInvoice on http://%s:%d/services/einvoiceapplication/api/",
+            args.host,
+            args.sinvoice_port,
+        )
+        log.info("MISA meInvoice on http://%s:%d/api/integration", args.host, args.misa_port)
+        threading.Thread(
+            target=run_clock,
+            args=((sinvoice, misa), 1.0, args.pump_interval, stop),
+            daemon=True,
+        ).start()
+    if not args.no_marketplaces:
+        markets = build_marketplaces(args)
+        ports = (args.shopee_port, args.lazada_port, args.tiktok_port)
+        for emu, port in zip(markets, ports, strict=True):
+            threading.Thread(
+                target=run_simple,
+                args=(args.host, port, emu.wsgi_app),
+                kwargs={"threaded": True, "use_reloader": False},
+                daemon=True,
+            ).start()
+        log.info("Shopee on http://%s:%d/api/v2/", args.host, args.shopee_port)
+        log.info("Lazada on http://%s:%d/rest", args.host, args.lazada_port)
+        log.info("TikTok Shop on http://%s:%d", args.host, args.tiktok_port)
+        threading.Thread(
+            target=run_clock, args=(markets, 1.0, args.pump_interval, stop), daemon=True
+        ).start()
+        if args.buyer_interval > 0:
+            threading.Thread(
+                target=run_buyers, args=(markets, args.buyer_interval, stop), daemon=True
+            ).start()
     speed = ghn.step_seconds / args.step_seconds
     try:
         run_clock((ghn, vtp), speed, args.pump_interval, stop)
