@@ -28,5 +28,9 @@ cat <<MSG
   Stop with Ctrl-C.
 
 MSG
+# The access log has the path without its query string and no referrer: a carrier's webhook
+# secret (GHN is given a URL with ?secret=...) and a buyer's phone (the tracking page) ride there.
+ACCESS_LOG_FORMAT='%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 .venv/bin/gunicorn config.wsgi:application --bind "127.0.0.1:${PORT}" \
-  --workers "$WEB_CONCURRENCY" --access-logfile - --graceful-timeout 5
+  --workers "$WEB_CONCURRENCY" --access-logfile - --access-logformat "$ACCESS_LOG_FORMAT" \
+  --graceful-timeout 5

@@ -85,7 +85,8 @@ class ShipmentLineInline(admin.TabularInline):
 
 @admin.register(Shipment)
 class ShipmentAdmin(admin.ModelAdmin):
-    # Statuses move through the services (carrier events, cancel); shown read-only.
+    # Statuses move through the services (carrier events, cancel); shown read-only. So is the
+    # COD: what a parcel collects is checked against what the order owes when it is created.
     list_display = [
         "reference",
         "tracking_code",
@@ -102,6 +103,8 @@ class ShipmentAdmin(admin.ModelAdmin):
     readonly_fields = [
         "status",
         "carrier_status",
+        "cod_amount",
+        "cod_short_reason",
         "tracking_code",
         "warehouse",
         "attempts",

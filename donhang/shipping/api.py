@@ -43,7 +43,10 @@ class CarrierQuotesOut(Schema):
 
 
 class DraftOut(Schema):
-    cod_amount: int = Field(description="Goods + shipping when the buyer pays; 0 when prepaid")
+    cod_amount: int = Field(
+        description="What the order still owes (goods + shipping when the buyer pays, less what "
+        "was paid); 0 when prepaid"
+    )
     weight_g: int
     length_cm: int
     width_cm: int
@@ -60,11 +63,20 @@ class QuotesOut(Schema):
 class ShipmentIn(Schema):
     carrier_account_id: int
     service_code: str = Field("", description="From the quotes; empty: the carrier's default")
-    cod_amount: int | None = Field(None, ge=0, description="Default: the order's COD")
-    weight_g: int | None = Field(None, gt=0, description="Default: from the variants")
-    length_cm: int | None = Field(None, gt=0)
-    width_cm: int | None = Field(None, gt=0)
-    height_cm: int | None = Field(None, gt=0)
+    cod_amount: int | None = Field(
+        None,
+        ge=0,
+        le=10**12,
+        description="Default: what the order still owes. More is refused (422); less needs the "
+        "manager's role (403 otherwise) and `cod_reason`",
+    )
+    cod_reason: str = Field(
+        "", max_length=300, description="Why the parcels collect less than the order owes"
+    )
+    weight_g: int | None = Field(None, gt=0, le=1_000_000, description="Default: from the variants")
+    length_cm: int | None = Field(None, gt=0, le=100_000)
+    width_cm: int | None = Field(None, gt=0, le=100_000)
+    height_cm: int | None = Field(None, gt=0, le=100_000)
     fee_payer: str | None = Field(None, description="buyer or seller; default: the order's")
     inspection: str = Field("view", description="none, view (may look) or try (may try on)")
     note: str = Field("", max_length=255)
@@ -105,6 +117,9 @@ class ShipmentOut(Schema):
     lines: list[ParcelLineOut] = Field(description="What this parcel holds")
     carrier_status: str
     cod_amount: int
+    cod_short_reason: str = Field(
+        description="Why the order's parcels collect less than it owes (a manager's reason)"
+    )
     goods_value: int
     fee: int
     fee_charged: int | None
@@ -146,8 +161,8 @@ class OutstandingPage(Schema):
 
 class PayoutLineIn(Schema):
     tracking_code: str = Field(..., min_length=1, max_length=40)
-    cod_amount: int = Field(..., ge=0)
-    fee: int = Field(0, ge=0)
+    cod_amount: int = Field(..., ge=0, le=10**12)
+    fee: int = Field(0, ge=0, le=10**12)
 
 
 class PayoutIn(Schema):
@@ -230,6 +245,7 @@ def _shipment_out(shipment: Shipment, *, with_events: bool = True) -> dict:
         ],
         "carrier_status": shipment.carrier_status,
         "cod_amount": shipment.cod_amount,
+        "cod_short_reason": shipment.cod_short_reason,
         "goods_value": shipment.goods_value,
         "fee": shipment.fee,
         "fee_charged": shipment.fee_charged,
@@ -314,7 +330,8 @@ def shipping_quotes(request, code: str):
 )
 def create_shipment(request, code: str, payload: ShipmentIn):
     """An order whose stock sits in several warehouses ships as one parcel from each: the
-    answer is the first parcel, `parcels` lists them all (their COD adds up to the order's)."""
+    answer is the first parcel, `parcels` lists them all (their COD adds up to what the order
+    still owes, or to a lower `cod_amount` a manager gives with `cod_reason`)."""
     order = _order(code)
     values = payload.dict()
     account = _account(values.pop("carrier_account_id"))
@@ -409,8 +426,9 @@ def cod_outstanding(request):
     summary="Record a carrier's COD payout and match it to shipments",
 )
 def record_payout(request, payload: PayoutIn):
-    """Lines are matched by tracking number; differences in COD and fee and unknown tracking
-    numbers are flagged in `problem`. Delivered COD orders that are now paid become completed.
+    """Lines are matched by tracking number. COD is compared with what the order still owes
+    (`cod_difference` < 0: the payout leaves the order short); that, fee differences and
+    unknown tracking numbers are flagged in `problem`. Delivered COD orders that are now paid become completed.
     A statement reference already recorded for the carrier answers 409."""
     payout = services.cod_payout_record(
         account=_account(payload.carrier_account_id),

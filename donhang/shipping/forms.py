@@ -63,6 +63,15 @@ class ShipmentCreateForm(DomainErrorMixin, forms.Form):
 
     choice = forms.CharField(label=gettext_lazy("Carrier and service"))
     cod_amount = MoneyField(label=gettext_lazy("COD amount (đ)"), required=False)
+    cod_reason = forms.CharField(
+        label=gettext_lazy("Why less COD than the order owes"),
+        max_length=300,
+        required=False,
+        help_text=gettext_lazy(
+            "Only when the COD is less than what the order still owes: a manager's decision, "
+            "kept on the order."
+        ),
+    )
     weight_g = forms.IntegerField(label=gettext_lazy("Weight (g)"), min_value=1)
     length_cm = forms.IntegerField(label=gettext_lazy("Length (cm)"), min_value=1)
     width_cm = forms.IntegerField(label=gettext_lazy("Width (cm)"), min_value=1)
@@ -103,7 +112,9 @@ class ShipmentCreateForm(DomainErrorMixin, forms.Form):
         return {
             "account": account,
             "service_code": service,
-            "cod_amount": data["cod_amount"] if data["cod_amount"] is not None else 0,
+            # empty: what the order still owes
+            "cod_amount": data["cod_amount"],
+            "cod_reason": data["cod_reason"],
             "weight_g": data["weight_g"],
             "length_cm": data["length_cm"],
             "width_cm": data["width_cm"],

@@ -176,6 +176,12 @@ class Shipment(models.Model):
     )
     carrier_status = models.CharField(_("carrier status"), max_length=40, blank=True)
     cod_amount = models.BigIntegerField(_("COD amount"), default=0)
+    cod_short_reason = models.CharField(
+        _("why the COD is less than the order owes"),
+        max_length=300,
+        blank=True,
+        help_text=_("Given by a manager who let the parcels collect less than the order owes."),
+    )
     goods_value = models.BigIntegerField(_("declared value"), default=0)
     fee = models.BigIntegerField(_("shipping fee"), default=0)
     fee_payer = models.CharField(
@@ -223,7 +229,10 @@ class Shipment(models.Model):
         ordering = ["-id"]
         verbose_name = _("shipment")
         verbose_name_plural = _("shipments")
-        permissions = [("reconcile_cod", _("Can record carrier COD payouts"))]
+        permissions = [
+            ("reconcile_cod", _("Can record carrier COD payouts")),
+            ("reduce_cod", _("Can collect less COD than the order owes")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "tracking_code"],

@@ -2,14 +2,33 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    When,
+)
 from django.utils import timezone
 
 from donhang.core.models import IntegrationCall
+from donhang.orders.models import Status as OrderStatus
+from donhang.orders.models import SubState
 from donhang.shipping.carriers.ports import ShipmentStatus
-from donhang.shipping.models import MAX_ATTEMPTS, CarrierAccount, CodPayout, Shipment
+from donhang.shipping.models import (
+    MAX_ATTEMPTS,
+    CarrierAccount,
+    CodPayout,
+    CodPayoutLine,
+    Shipment,
+)
 from donhang.shipping.services._common import STUCK_AFTER
-from donhang.shipping.services.requests import shipment_plan
+from donhang.shipping.services.requests import order_cod_owed, shipment_plan
 
 TERMINAL = [s.value for s in ShipmentStatus if s.is_terminal]
 
@@ -45,10 +64,37 @@ def shipments_late() -> QuerySet[Shipment]:
     )
 
 
+def cod_short_q() -> Q:
+    """Delivered parcels whose order is still waiting for money it should have collected: the
+    COD was lowered below what the order owes (a manager's reason), or the carrier's payout
+    left the order short."""
+    short_payout = Exists(
+        CodPayoutLine.objects.filter(shipment=OuterRef("pk"), cod_difference__lt=0)
+    )
+    return Q(
+        status=ShipmentStatus.DELIVERED.value,
+        order__status=OrderStatus.SHIPPING,
+        order__sub_state=SubState.DELIVERED,
+    ) & (~Q(cod_short_reason="") | Q(short_payout))
+
+
+def shipments_cod_short(*, limit: int = 100) -> list[Shipment]:
+    """Delivered parcels whose order is short of COD (see cod_short_q), newest first, each with
+    `cod_missing`: what its order still owes."""
+    rows = list(
+        Shipment.objects.filter(cod_short_q())
+        .select_related("order", "account")
+        .order_by("-id")[:limit]
+    )
+    for shipment in rows:
+        shipment.cod_missing = order_cod_owed(shipment.order)
+    return rows
+
+
 def shipments_needing_action() -> QuerySet[Shipment]:
     """Failed deliveries (redeliver or return?), shipments the carrier never accepted, those
-    stuck in sending (a create call left without an answer for minutes) and cancels still
-    waiting for the carrier after minutes."""
+    stuck in sending (a create call left without an answer for minutes), cancels still
+    waiting for the carrier after minutes, and delivered parcels whose order is short of COD."""
     stuck = timezone.now() - STUCK_AFTER
     pending = ShipmentStatus.PENDING.value
     return (
@@ -57,6 +103,7 @@ def shipments_needing_action() -> QuerySet[Shipment]:
             | Q(status=pending, last_error__gt="")
             | Q(status=pending, create_outcome="sending", send_started_at__lt=stuck)
             | Q(cancel_requested_at__lt=stuck)
+            | cod_short_q()
         )
         .exclude(status=ShipmentStatus.CANCELLED.value)
         .select_related("order", "account")
@@ -125,7 +172,9 @@ def shipment_list(
         shipments = shipments.filter(
             Q(tracking_code__iexact=q) | Q(order__code__iexact=q) | Q(reference__iexact=q)
         )
-    return shipments
+    return shipments.annotate(
+        cod_short=Case(When(cod_short_q(), then=True), default=False, output_field=BooleanField())
+    )
 
 
 def shipment_get(*, pk: int) -> Shipment | None:

@@ -49,6 +49,15 @@ RENDERERS = {
         % {"code": p.get("code", ""), "carrier": _carrier(p)}
     ),
     "carrier_update": _carrier_update,
+    # the manager's reason is the event's message, shown under it
+    "cod_reduced": lambda p: (
+        _("COD lowered to %(cod)s: the order owes %(owed)s, %(missing)s short")
+        % {
+            "cod": format_vnd(p.get("cod", 0)),
+            "owed": format_vnd(p.get("owed", 0)),
+            "missing": format_vnd(int(p.get("owed", 0)) - int(p.get("cod", 0))),
+        }
+    ),
     "redeliver_requested": lambda p: (
         _("Asked %(carrier)s to deliver again") % {"carrier": _carrier(p)}
     ),

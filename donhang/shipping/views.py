@@ -455,6 +455,7 @@ def shipment_list(request):
         shipment.tracking_url = selectors.shipment_tracking_url(shipment)
         shipment.state = _state(shipment)
         shipment.can_retry = selectors.shipment_can_retry(shipment)
+        shipment.cod_missing = services.order_cod_owed(shipment.order) if shipment.cod_short else 0
     tabs = [
         {"key": "", "label": _("All shipments"), "count": None},
         {"key": "late", "label": _("Late"), "count": selectors.shipments_late().count()},
@@ -514,6 +515,7 @@ def cod_overview(request):
         {
             "outstanding": outstanding,
             "outstanding_total": sum(r["amount"] for r in outstanding),
+            "cod_short": selectors.shipments_cod_short(),
             "page_obj": page_obj,
             "payouts": list(page_obj.object_list),
             "section": "cod",

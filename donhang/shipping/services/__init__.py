@@ -13,6 +13,7 @@ from donhang.shipping.services.requests import (
     Parcel,
     ShipmentDraft,
     _build_request,
+    order_cod_owed,
     shipment_draft,
     shipment_plan,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "carrier_account_save",
     "cod_payout_record",
     "cod_payout_rows_from_file",
+    "order_cod_owed",
     "parcel_specs",
     "shipment_apply_event",
     "shipment_cancel",

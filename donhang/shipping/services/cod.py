@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donhang.core.audit import actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
+from donhang.core.money import format_vnd
 from donhang.core.permissions import require_perm
-from donhang.orders.models import PaymentRecordMethod
+from donhang.orders.models import Order, PaymentRecordMethod
 from donhang.orders.services import order_payment_record
 from donhang.shipping.carriers.ports import (
     ShipmentStatus,
@@ -25,6 +27,10 @@ from donhang.shipping.models import (
     CodPayoutLine,
     Shipment,
 )
+from donhang.shipping.services.requests import order_cod_owed
+
+# No parcel collects more than this (đồng).
+MAX_LINE_AMOUNT = 10**12
 
 
 @dataclass
@@ -32,6 +38,19 @@ class PayoutLineInput:
     tracking_code: str
     cod_amount: int
     fee: int = 0
+
+
+def _expected_from(shipment: Shipment, order: Order) -> int:
+    """What this parcel's payout must bring for the order to be paid in full: what the order
+    still owes, less what its other live parcels not yet paid out will collect."""
+    others = (
+        Shipment.objects.filter(order=order, cod_paid_at__isnull=True)
+        .live()
+        .exclude(pk=shipment.pk)
+        .aggregate(total=Sum("cod_amount"))["total"]
+        or 0
+    )
+    return max(order_cod_owed(order) - others, 0)
 
 
 @transaction.atomic
@@ -44,14 +63,36 @@ def cod_payout_record(
     source_file: str = "",
     actor=None,
 ) -> CodPayout:
-    """Record a carrier payout and match it to delivered shipments by tracking number; flag
-    differences in COD and fees. Delivered COD orders that are now paid become completed."""
+    """Record a carrier payout and match it to delivered shipments by tracking number.
+
+    Each line is compared with what the order still owes (not with the parcel's own COD, which
+    a manager may have lowered): `cod_difference` is what the line brought less what the order
+    needed from this parcel, and a payout that leaves the order short is flagged. Fee
+    differences are flagged too. What the buyer paid is recorded on the order; a delivered COD
+    order that is now paid in full becomes completed, one still short stays "delivered, waiting
+    for the payment"."""
     require_perm(actor, "shipping.reconcile_cod")
     if not lines:
         raise ValidationFailed(
             _("The payout has no lines."), fields={"lines": _("Add at least one tracking number.")}
         )
-    codes = [ln.tracking_code.strip() for ln in lines]
+    codes = [str(ln.tracking_code or "").strip() for ln in lines]
+    errors = {}
+    for n, (ln, code) in enumerate(zip(lines, codes, strict=True), start=1):
+        if not code or len(code) > 40:
+            errors[f"lines.{n}.tracking_code"] = _("A tracking number of 1 to 40 characters.")
+        for name in ("cod_amount", "fee"):
+            value = getattr(ln, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                errors[f"lines.{n}.{name}"] = _("Enter a whole amount in đồng.")
+            elif not 0 <= value <= MAX_LINE_AMOUNT:
+                errors[f"lines.{n}.{name}"] = _("Enter an amount from 0 to %(most)s.") % {
+                    "most": format_vnd(MAX_LINE_AMOUNT)
+                }
+    if len(reference or "") > 60:
+        errors["reference"] = _("At most 60 characters.")
+    if errors:
+        raise ValidationFailed(_("Some lines of the payout are not valid."), fields=errors)
     if reference and CodPayout.objects.filter(account=account, reference=reference).exists():
         raise Conflict(
             _("This statement was already recorded."),
@@ -62,7 +103,7 @@ def cod_payout_record(
         s.tracking_code: s
         for s in Shipment.objects.select_for_update()
         .filter(account=account, tracking_code__in=codes)
-        .select_related("order")
+        .order_by("pk")
     }
     payout = CodPayout.objects.create(
         account=account,
@@ -71,7 +112,7 @@ def cod_payout_record(
         source_file=source_file,
         created_by=actor_user(actor),
     )
-    rows, paid_orders = [], []
+    rows = []
     now = timezone.now()
     for ln, code in zip(lines, codes, strict=True):
         shipment = shipments.get(code)
@@ -79,17 +120,25 @@ def cod_payout_record(
         if shipment is None:
             problem = _("No shipment with this tracking number.")
         else:
-            cod_diff = ln.cod_amount - shipment.cod_amount
+            # Fresh: an earlier line of this statement may have paid towards the same order.
+            order = Order.objects.select_for_update().get(pk=shipment.order_id)
+            cod_diff = ln.cod_amount - _expected_from(shipment, order)
             expected_fee = (
                 shipment.fee_charged if shipment.fee_charged is not None else shipment.fee
             )
             fee_diff = ln.fee - expected_fee if ln.fee else 0
             if shipment.cod_paid_at:
-                problem = _("Already paid in an earlier statement.")
+                problem, cod_diff = _("Already paid in an earlier statement."), 0
             elif shipment.status != ShipmentStatus.DELIVERED.value:
                 problem = _("Paid, but the shipment is not delivered.")
-            elif cod_diff:
-                problem = _("COD differs from the order.")
+            elif cod_diff < 0:
+                problem = _("COD short: the order still owes %(missing)s after this payout.") % {
+                    "missing": format_vnd(-cod_diff)
+                }
+            elif cod_diff > 0:
+                problem = _("COD more than the order owes (by %(extra)s).") % {
+                    "extra": format_vnd(cod_diff)
+                }
             elif fee_diff:
                 problem = _("Fee differs from the quote.")
             if not shipment.cod_paid_at:
@@ -97,8 +146,19 @@ def cod_payout_record(
                 if ln.fee:
                     shipment.fee_charged = ln.fee
                 shipment.save(update_fields=["cod_paid_amount", "cod_paid_at", "fee_charged"])
+                # What the buyer paid counts towards the order; the carrier's fee is a cost of
+                # the order. A delivered order whose buyer has now paid what they owe completes.
                 if ln.cod_amount > 0:
-                    paid_orders.append((shipment, ln))
+                    order_payment_record(
+                        order=order,
+                        method=PaymentRecordMethod.COD_PAYOUT,
+                        amount=ln.cod_amount,
+                        fee=ln.fee,
+                        reference=f"{reference or payout.pk} · {shipment.tracking_code}"[:120],
+                        paid_on=paid_at,
+                        actor=actor,
+                        check_permission=False,
+                    )
         rows.append(
             CodPayoutLine(
                 payout=payout,
@@ -112,19 +172,6 @@ def cod_payout_record(
             )
         )
     CodPayoutLine.objects.bulk_create(rows)
-    # What the buyer paid counts towards the order; the carrier's fee is a cost of the order.
-    # A delivered order whose buyer has now paid what they owe is completed.
-    for shipment, ln in paid_orders:
-        order_payment_record(
-            order=shipment.order,
-            method=PaymentRecordMethod.COD_PAYOUT,
-            amount=ln.cod_amount,
-            fee=ln.fee,
-            reference=f"{reference or payout.pk} · {shipment.tracking_code}"[:120],
-            paid_on=paid_at,
-            actor=actor,
-            check_permission=False,
-        )
     audit(
         actor=actor,
         action="cod_payout.record",

@@ -246,9 +246,19 @@ def parcel_amounts(order: Order, parcels: list[Parcel], *, cod_amount: int, good
     return list(zip(cods, split_amount(goods_value, weights), strict=True))
 
 
+def order_cod_owed(order: Order) -> int:
+    """What the parcels of a COD order collect in all: what the buyer still owes (what they pay,
+    the platform's voucher left out, less what was paid already: a deposit, an earlier payout).
+    A prepaid order collects nothing."""
+    if order.payment_method != PaymentMethod.COD:
+        return 0
+    return max(order.buyer_owes - order.paid_total, 0)
+
+
 def shipment_draft(order: Order) -> ShipmentDraft:
-    """Defaults: weight from the variants (at least 100 g), the largest dimensions, COD from the
-    order (goods + shipping fee when the buyer pays; 0 when prepaid)."""
+    """Defaults: weight from the variants (at least 100 g), the largest dimensions, COD what the
+    order still owes (goods + shipping fee when the buyer pays, less what was paid; 0 when
+    prepaid)."""
     lines = list(order.lines.select_related("variant"))
     weight = sum(ln.quantity * (ln.variant.weight_g or 0) for ln in lines)
     return ShipmentDraft(
@@ -256,7 +266,7 @@ def shipment_draft(order: Order) -> ShipmentDraft:
         length_cm=max([ln.variant.length_cm for ln in lines] + [10]),
         width_cm=max([ln.variant.width_cm for ln in lines] + [10]),
         height_cm=max(sum(ln.variant.height_cm * ln.quantity for ln in lines), 5),
-        cod_amount=order.cod_amount if order.payment_method == PaymentMethod.COD else 0,
+        cod_amount=order_cod_owed(order),
         goods_value=order.goods_total - order.discount_total,
         fee_payer=order.shipping_fee_payer,
     )

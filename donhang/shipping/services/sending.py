@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donhang.core.audit import actor_label, actor_user, audit
-from donhang.core.errors import Conflict, ValidationFailed
+from donhang.core.errors import Conflict, PermissionDenied, ValidationFailed
 from donhang.core.integrations import (
     DEFAULT_RETRY,
     IntegrationError,
@@ -38,7 +38,8 @@ from donhang.core.integrations import (
     Unsupported,
     log_call,
 )
-from donhang.core.permissions import require_perm
+from donhang.core.money import format_vnd
+from donhang.core.permissions import actor_allowed, require_perm
 from donhang.orders.models import Order, OrderEvent, Status, SubState
 from donhang.orders.services import order_follow_shipment
 from donhang.shipping.carriers.ports import (
@@ -58,6 +59,7 @@ from donhang.shipping.services.requests import (
     Parcel,
     ShipmentDraft,
     _build_request,
+    order_cod_owed,
     parcel_amounts,
     shipment_draft,
     shipment_plan,
@@ -65,6 +67,13 @@ from donhang.shipping.services.requests import (
 )
 
 Outcome = Shipment.CreateOutcome
+# Beyond any parcel (and what the columns hold): 1 tonne, 1 km.
+SIZE_LIMITS = {
+    "weight_g": 1_000_000,
+    "length_cm": 100_000,
+    "width_cm": 100_000,
+    "height_cm": 100_000,
+}
 PENDING = ShipmentStatus.PENDING.value
 
 
@@ -200,13 +209,17 @@ def shipment_quotes(
     return out
 
 
-def _order_event(order: Order, *, kind: str, code: str, params: dict, actor=None) -> None:
-    """A line on the order's timeline, as data (rendered by donhang.shipping.timeline)."""
+def _order_event(
+    order: Order, *, kind: str, code: str, params: dict, actor=None, message: str = ""
+) -> None:
+    """A line on the order's timeline, as data (rendered by donhang.shipping.timeline);
+    `message` only holds what a person wrote (a reason)."""
     OrderEvent.objects.create(
         order=order,
         kind=kind,
         code=code,
         params=params,
+        message=message[:2000],
         actor=actor_user(actor),
         actor_label=actor_label(actor)[:150],
     )
@@ -232,12 +245,18 @@ def shipment_create_parcels(
     fee_payer: str | None = None,
     inspection: str = "view",
     note: str = "",
+    cod_reason: str = "",
     actor=None,
 ) -> list[Shipment]:
     """Ask a carrier to pick up an order: one parcel per warehouse holding its stock, each
     picked up there. Saves the parcels now and sends them in the background (retried,
     idempotent by our reference); the order becomes ready to ship once the carrier answers with
-    a tracking number. The parcels' COD adds up to `cod_amount` (default: the order's)."""
+    a tracking number.
+
+    The parcels' COD adds up to `cod_amount`, by default what the order still owes
+    (`order_cod_owed`). More than that is refused; less needs `shipping.reduce_cod` (the
+    manager) and `cod_reason`, kept on the parcels and the order's timeline: reconciliation
+    then flags the order as short until the rest is paid."""
     require_perm(actor, "shipping.add_shipment")
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != Status.PROCESSING or order.sub_state not in (
@@ -276,8 +295,36 @@ def shipment_create_parcels(
         for k in ("weight_g", "length_cm", "width_cm", "height_cm")
         if values[k] <= 0
     }
+    for key, most in SIZE_LIMITS.items():
+        if values[key] > most:
+            errors[key] = _("At most %(n)s.") % {"n": f"{most:,}".replace(",", ".")}
+    owed = order_cod_owed(order)
+    reason = (cod_reason or "").strip() if values["cod_amount"] < owed else ""
     if values["cod_amount"] < 0:
         errors["cod_amount"] = _("The COD amount cannot be negative.")
+    elif values["cod_amount"] > owed:
+        errors["cod_amount"] = (
+            _("At most %(owed)s: what the order still owes.") % {"owed": format_vnd(owed)}
+            if owed
+            else _("This order is not paid on delivery (or is paid already): the COD is 0.")
+        )
+    elif values["cod_amount"] < owed:
+        if not actor_allowed(actor, "shipping.reduce_cod"):
+            raise PermissionDenied(
+                _("The order still owes %(owed)s: only a manager can let the parcels collect less.")
+                % {"owed": format_vnd(owed)},
+                fields={
+                    "cod_amount": _("Collect %(owed)s, or ask a manager.")
+                    % {"owed": format_vnd(owed)}
+                },
+                code="cod_below_owed",
+            )
+        if not reason:
+            errors["cod_reason"] = _(
+                "Say why the parcels collect less than the %(owed)s the order owes."
+            ) % {"owed": format_vnd(owed)}
+        elif len(reason) > 300:
+            errors["cod_reason"] = _("At most 300 characters.")
     if fee_payer and fee_payer not in Shipment.FeePayer.values:
         errors["fee_payer"] = _("Choose buyer or seller.")
     if inspection not in Shipment.Inspection.values:
@@ -307,6 +354,7 @@ def shipment_create_parcels(
             inspection=inspection,
             note=note[:255],
             cod_amount=spec.cod_amount,
+            cod_short_reason=reason,
             goods_value=spec.goods_value,
             weight_g=spec.weight_g,
             length_cm=spec.length_cm,
@@ -332,6 +380,22 @@ def shipment_create_parcels(
         },
         actor=actor,
     )
+    if reason:
+        _order_event(
+            order,
+            kind=OrderEvent.Kind.PAYMENT,
+            code="cod_reduced",
+            params={"cod": values["cod_amount"], "owed": owed, "carrier": account.provider},
+            message=reason,
+            actor=actor,
+        )
+        audit(
+            actor=actor,
+            action="shipment.cod_reduced",
+            obj=shipments[0],
+            summary=f"{order.code}: COD {values['cod_amount']} of {owed} owed",
+            data={"cod": values["cod_amount"], "owed": owed, "reason": reason},
+        )
     return shipments
 
 

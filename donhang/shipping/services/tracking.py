@@ -3,10 +3,12 @@ shipment and its order follow."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +26,7 @@ from donhang.shipping.carriers.ports import (
     ShipmentStatus,
     WebhookEvent,
 )
+from donhang.shipping.carriers.webhook_fields import storable
 from donhang.shipping.models import (
     CarrierAccount,
     Shipment,
@@ -98,23 +101,31 @@ def shipment_apply_event(*, shipment: Shipment, event: WebhookEvent, source: str
     return True
 
 
+# Headers never kept with a stored webhook (they carry secrets or a session).
+_SECRET_HEADERS = ("authorization", "x-webhook-secret", "cookie", "proxy-authorization")
+
+
 def webhook_receive(
     *, provider: str, headers: dict, body: bytes, query: dict
 ) -> WebhookDelivery | None:
     """Verify (shared secret of any active account of the provider), store raw, de-duplicate.
-    Returns the stored delivery, or None when no account accepts the secret (→ 401)."""
+    Returns the stored delivery, or None when no account accepts the secret (→ 401).
+
+    What is stored never holds the secret (from a header, the body, or the URL's query string)
+    nor text a database cannot store."""
     accounts = list(CarrierAccount.objects.filter(provider=provider, is_active=True))
     account = next(
         (a for a in accounts if adapter_for(a).verify_webhook(headers, body, query)), None
     )
     if account is None:
         return None
+    secret = account.webhook_secret
     kept_headers = {
-        k: v
+        storable(str(k))[:100]: _redact(storable(str(v))[:1000], secret)
         for k, v in headers.items()
-        if k.lower() not in ("authorization", "x-webhook-secret", "cookie")
+        if str(k).lower() not in _SECRET_HEADERS
     }
-    stored_body = _redact_secret(body)
+    stored_body = _stored_body(body, secret)
     try:
         events = adapter_for(account).parse_webhook(body)
     except PermanentError as exc:
@@ -125,10 +136,12 @@ def webhook_receive(
             account=account,
             headers=kept_headers,
             body=stored_body,
-            error=f"not understood: {exc.message}"[:1000],
+            error=storable(f"not understood: {exc.message}")[:1000],
         )
         raise
     key = "|".join(e.dedupe_key for e in events)
+    if len(key) > 200:
+        key = "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
     with transaction.atomic():
         # A repeat of a delivery already processed without error; one that failed or was never
         # processed is processed again (applying an event is idempotent).
@@ -155,17 +168,56 @@ def webhook_receive(
     return delivery
 
 
-def _redact_secret(body: bytes) -> str:
-    """The raw body as stored: a secret carried inside it (Viettel Post's TOKEN) is masked."""
-    text = body.decode("utf-8", errors="replace")
+# A secret this short is matched whole only: masking it inside other text would garble it.
+_MASK_INSIDE_FROM = 6
+
+
+def _redact(value: str, secret: str) -> str:
+    if not secret:
+        return value
+    if value == secret:
+        return "***"
+    if len(secret) >= _MASK_INSIDE_FROM and secret in value:
+        return value.replace(secret, "***")
+    return value
+
+
+def _redact_json(value, secret: str):
+    if isinstance(value, str):
+        return _redact(storable(value), secret)
+    if isinstance(value, dict):
+        return {_redact(storable(k), secret): _redact_json(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_json(v, secret) for v in value]
+    return value
+
+
+_NOT_JSON = object()
+
+
+def _stored_body(body: bytes, secret: str) -> str:
+    """The raw body as stored (and processed later): the secret masked wherever it appears
+    (Viettel Post's TOKEN, a GHN field echoing the URL…), still the same JSON otherwise."""
     try:
-        payload = json.loads(text)
-    except ValueError:
-        return text
-    if isinstance(payload, dict) and "TOKEN" in payload:
-        payload["TOKEN"] = "***"
-        return json.dumps(payload, ensure_ascii=False)
-    return text
+        raw = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raw = None
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        payload = _NOT_JSON
+    text = storable(body.decode("utf-8", errors="replace"))
+    if payload is _NOT_JSON:
+        return _redact(text, secret)
+    try:
+        redacted = _redact_json(payload, secret)
+        if isinstance(redacted, dict) and "TOKEN" in redacted:
+            redacted["TOKEN"] = "***"
+        if raw is not None and redacted == payload and "\x00" not in raw and secret not in raw:
+            return raw
+        return json.dumps(redacted, ensure_ascii=False)
+    except RecursionError:  # nested deeper than we walk: kept as text
+        return _redact(text, secret)
 
 
 def webhook_process(*, delivery_id: int) -> None:
@@ -241,17 +293,22 @@ def shipment_poll(*, shipment: Shipment) -> int:
     return applied
 
 
-def shipment_get_for_tracking(*, order_code: str, phone: str) -> Order:
-    """The public tracking page: an order found only by its code and the buyer's phone."""
+def shipment_get_for_tracking(*, phone: str, code: str = "", order_code: str = "") -> Order:
+    """The public tracking page: an order found only by its code, or the tracking number of one
+    of its parcels, together with the buyer's (or the recipient's) phone. Which of the two was
+    wrong is never said."""
+    code = (code or order_code or "").strip()
     try:
         phone = normalize_phone(phone)
     except ValidationFailed:
         phone = ""
-    order = (
-        Order.objects.filter(code=(order_code or "").strip().upper(), customer_phone=phone).first()
-        if phone
-        else None
-    )
+    order = None
+    if phone and code and len(code) <= 60:
+        by_phone = Order.objects.filter(Q(customer_phone=phone) | Q(shipping_phone=phone))
+        order = (
+            by_phone.filter(code=code.upper()).first()
+            or by_phone.filter(shipments__tracking_code__iexact=code).order_by("-id").first()
+        )
     if order is None:
         raise NotFound(
             _("No order matches this code and phone number."),

@@ -126,13 +126,13 @@ def packed_order(db, warehouse):
     30,000 shipping."""
     counter = {"n": 0}
 
-    def make(*, quantity=2, price=165_000, fee=30_000, payment="cod", phone=None):
+    def make(*, quantity=2, price=165_000, fee=30_000, payment="cod", phone=None, cost=90_000):
         counter["n"] += 1
         sku = f"AO-{counter['n']}"
         product = catalog.product_create(
             name="Áo sơ mi lụa",
             sku=sku,
-            defaults={"cost_price": 90_000, "sale_price": price, "weight_g": 250},
+            defaults={"cost_price": cost, "sale_price": price, "weight_g": 250},
             initial_stock={warehouse.pk: 100},
         )
         ward = Ward.objects.get(name="Phường Sài Gòn")
