@@ -61,3 +61,16 @@ def name_problem(value: str) -> str | None:
     if value and not visible:
         return "invisible"
     return None
+
+
+BIGGEST_ID = 2**62  # larger "ids" in a URL are nonsense, not a database overflow
+
+
+def plain_int(value, *, maximum: int = BIGGEST_ID) -> int | None:
+    """An int from ASCII digits (e.g. an id in a query string), else None. "²".isdigit() is true
+    but int("²") fails, and a 30-digit number overflows the database: both give None."""
+    text = str(value).strip() if value is not None else ""
+    if not text or not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if number <= maximum else None

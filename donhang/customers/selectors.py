@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from donhang.core import hooks
 from donhang.core.errors import NotFound, ValidationFailed
 from donhang.core.phone import normalize_phone
-from donhang.core.text import fold
+from donhang.core.text import fold, plain_int
 from donhang.customers.models import Customer, CustomerAddress, Province, Ward
 
 
@@ -104,7 +104,8 @@ def province_find(value) -> Province | None:
     if value is None or value == "":
         return None
     if isinstance(value, int) or str(value).strip().isdigit():
-        return Province.objects.filter(code=int(value)).first()
+        code = plain_int(value)
+        return Province.objects.filter(code=code).first() if code is not None else None
     key = fold(str(value))
     for prefix in ("thanh pho ", "tp. ", "tp ", "tinh "):
         key = key.removeprefix(prefix)
@@ -117,7 +118,10 @@ def ward_find(value, *, province: Province | None = None) -> Ward | None:
     if value is None or value == "":
         return None
     if isinstance(value, int) or str(value).strip().isdigit():
-        return Ward.objects.select_related("province").filter(code=int(value)).first()
+        code = plain_int(value)
+        if code is None:
+            return None
+        return Ward.objects.select_related("province").filter(code=code).first()
     wards = Ward.objects.select_related("province").filter(search_name=fold(str(value)))
     if province is not None:
         wards = wards.filter(province=province)

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 
 from donhang.accounts.decorators import permission_required_403
 from donhang.core.errors import DomainError, NotFound
+from donhang.core.text import plain_int
 from donhang.customers import selectors, services
 from donhang.customers.forms import (
     CustomerAddressForm,
@@ -32,8 +33,9 @@ def ward_options(request):
     param = request.GET.get("field") or "province"
     raw = request.GET.get(param) or request.GET.get("province") or ""
     wards = []
-    if raw.isdigit():
-        wards = ward_list(province_code=int(raw), search=request.GET.get("q", ""))
+    province_code = plain_int(raw)
+    if province_code is not None:
+        wards = ward_list(province_code=province_code, search=request.GET.get("q", ""))
     return render(
         request,
         "customers/partials/ward_options.html",

@@ -139,6 +139,19 @@ class StockMovementAdmin(_ReadOnlyAdmin):
     search_fields = ["variant__sku", "reason", "reference_label", "reference_id"]
     date_hierarchy = "at"
 
+    # Unit costs are for roles that see cost prices (catalog.view_cost), here as everywhere.
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if request.user.has_perm("catalog.view_cost"):
+            return shown
+        return [name for name in shown if name != "unit_cost"]
+
+    def get_exclude(self, request, obj=None):
+        excluded = list(super().get_exclude(request, obj) or [])
+        if not request.user.has_perm("catalog.view_cost"):
+            excluded.append("unit_cost")
+        return excluded
+
 
 @admin.register(StockLevel)
 class StockLevelAdmin(_ReadOnlyAdmin):

@@ -392,7 +392,8 @@ def transfer_receive(request, code: str, payload: TransferReceiveIn):
     line_by_sku = {line.variant.sku.lower(): line.pk for line in transfer.line_list}
     received, errors = {}, {}
     for index, line in enumerate(payload.lines):
-        line_id = line_by_sku.get(line.sku.strip().lower())
+        key = services.code_lookup(line.sku)
+        line_id = line_by_sku.get(key.lower()) if key else None
         if line_id is None:
             errors[f"lines.{index}.sku"] = _("%(sku)s is not on this transfer.") % {"sku": line.sku}
         else:
@@ -583,7 +584,8 @@ def stocktake_count(request, code: str, payload: StocktakeCountIn):
     line_ids = selectors.stocktake_line_ids_by_code(stocktake=stocktake)
     counts, errors = {}, {}
     for index, row in enumerate(payload.counts):
-        line_id = line_ids.get(row.sku.strip().lower())
+        key = services.code_lookup(row.sku)
+        line_id = line_ids.get(key.lower()) if key else None
         if line_id is None:
             errors[f"counts.{index}.sku"] = _("“%(code)s” is not on this count sheet.") % {
                 "code": row.sku

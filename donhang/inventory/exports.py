@@ -1,6 +1,8 @@
 """Inventory value as an .xlsx workbook: a summary sheet, then one sheet per warehouse.
 
-Headers follow the active language (the view runs under the user's language)."""
+Headers follow the active language (the view runs under the user's language). Every row goes
+through `_append`: text that a spreadsheet would run as a formula (a product named
+"=HYPERLINK(…)") is written with a leading apostrophe (DESIGN.md 3.10)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import io
 
 from django.utils.translation import gettext as _
 
+from donhang.core.spreadsheet import neutralize_row
 from donhang.inventory import selectors
 
 MONEY_FORMAT = "#,##0"
@@ -25,10 +28,14 @@ def _sheet_title(text: str, taken: set[str]) -> str:
     return title
 
 
+def _append(sheet, values: list) -> None:
+    sheet.append(neutralize_row(values))
+
+
 def _header(sheet, titles: list[str]) -> None:
     from openpyxl.styles import Font
 
-    sheet.append(titles)
+    _append(sheet, titles)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     sheet.freeze_panes = "A2"
@@ -37,7 +44,7 @@ def _header(sheet, titles: list[str]) -> None:
 def _total_row(sheet, values: list) -> None:
     from openpyxl.styles import Font
 
-    sheet.append(values)
+    _append(sheet, values)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
 
@@ -68,7 +75,7 @@ def inventory_value_xlsx(*, value: selectors.InventoryValue) -> bytes:
         ],
     )
     for row in value.rows:
-        summary.append([row.key.code, row.key.name, row.variants, row.units, row.value])
+        _append(summary, [row.key.code, row.key.name, row.variants, row.units, row.value])
     _total_row(summary, [_("Total"), "", value.variants, value.units, value.value])
     for cell in summary["E"][1:]:
         cell.number_format = MONEY_FORMAT
@@ -95,7 +102,8 @@ def inventory_value_xlsx(*, value: selectors.InventoryValue) -> bytes:
         for level in by_warehouse[pk]:
             variant = level.variant
             category = variant.product.category
-            sheet.append(
+            _append(
+                sheet,
                 [
                     variant.sku,
                     variant.product.name,
@@ -104,7 +112,7 @@ def inventory_value_xlsx(*, value: selectors.InventoryValue) -> bytes:
                     level.on_hand,
                     variant.cost_price,
                     level.on_hand * variant.cost_price,
-                ]
+                ],
             )
         _total_row(sheet, [_("Total"), "", "", "", row.units, "", row.value])
         for column in ("F", "G"):

@@ -337,7 +337,7 @@ def parse_counts(data, line_ids) -> tuple[dict[int, int | None], dict[int, str]]
         text = data.get(key, "").strip().replace(".", "").replace(" ", "")
         if not text:
             counts[line_id] = None
-        elif text.isdigit():
+        elif text.isascii() and text.isdigit():  # "²" is a digit, not a number
             counts[line_id] = int(text)
         else:
             errors[line_id] = _("Enter a whole number, 0 or more.")

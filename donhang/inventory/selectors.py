@@ -13,6 +13,7 @@ from donhang.core import hooks
 from donhang.core.errors import NotFound
 from donhang.core.text import fold
 from donhang.inventory.models import StockChange, StockLevel, StockMovement, Warehouse
+from donhang.inventory.services import code_lookup, search_clean
 
 
 def warehouse_list(*, active: bool | None = None) -> QuerySet[Warehouse]:
@@ -46,7 +47,8 @@ def warehouse_get(*, code: str | None = None, pk: int | None = None) -> Warehous
     """One warehouse with its totals, by code (case-insensitive) or id; NotFound otherwise."""
     warehouses = warehouse_list()
     if code is not None:
-        warehouse = warehouses.filter(code=code.strip().upper()).first()
+        key = code_lookup(code)
+        warehouse = warehouses.filter(code=key.upper()).first() if key else None
     else:
         warehouse = warehouses.filter(pk=pk).first()
     if warehouse is None:
@@ -61,7 +63,7 @@ def warehouse_stock_levels(*, warehouse: Warehouse, search: str = "") -> QuerySe
         .select_related("variant", "variant__product")
         .order_by("variant__sku", "pk")
     )
-    search = (search or "").strip()
+    search = search_clean(search)
     if search:
         key = fold(search)
         levels = levels.filter(
@@ -295,10 +297,13 @@ def transfer_get(*, code: str):
     gets `available_at_source` (what could leave the source now). Three queries."""
     from donhang.inventory.models import Transfer
 
+    key = code_lookup(code)
     transfer = (
         Transfer.objects.select_related("source", "destination", "created_by")
-        .filter(code=(code or "").strip().upper())
+        .filter(code=key.upper())
         .first()
+        if key
+        else None
     )
     if transfer is None:
         raise NotFound(
@@ -333,7 +338,7 @@ def transfer_variant_search(*, q: str, source_id: int | None, limit: int = 20) -
     warehouse; an exact SKU or barcode first. Two queries."""
     from donhang.catalog.models import Variant
 
-    q = (q or "").strip()
+    q = search_clean(q)
     if not q:
         return []
     key = fold(q)
@@ -399,10 +404,13 @@ def stocktake_get(*, code: str):
     Two queries."""
     from donhang.inventory.models import Stocktake, StocktakeLine
 
+    key = code_lookup(code)
     stocktake = (
         Stocktake.objects.select_related("warehouse", "category", "created_by", "posted_by")
-        .filter(code=(code or "").strip().upper())
+        .filter(code=key.upper())
         .first()
+        if key
+        else None
     )
     if stocktake is None:
         raise NotFound(
@@ -433,7 +441,7 @@ def stocktake_sheet_lines(*, stocktake, show: str = "", search: str = "") -> Que
         lines = lines.filter(counted__isnull=True)
     elif show == "variances":
         lines = lines.filter(counted__isnull=False).exclude(counted=F("expected"))
-    search = (search or "").strip()
+    search = search_clean(search)
     if search:
         key = fold(search)
         lines = lines.filter(

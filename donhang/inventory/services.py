@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from donhang.core.audit import actor_label, actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
 from donhang.core.phone import normalize_phone
+from donhang.core.text import code_normalize, code_problem, name_problem
 from donhang.customers.selectors import address_units_resolve
 from donhang.inventory.models import (
     Reservation,
@@ -36,6 +38,79 @@ from donhang.inventory.models import (
 # The most units one line of a document may carry: a typo of a few extra digits is a message
 # naming the field, not a database overflow (quantities are 32-bit columns).
 MAX_QUANTITY = 1_000_000
+# The biggest id or amount a column holds (64-bit); a bigger number from a request is bad input.
+BIGGEST_INTEGER = 2**63 - 1
+
+
+# --- what people type: codes, names and notes (DESIGN.md 3.10, donhang.core.text) ------------
+# Inventory and purchasing share these: look-alike codes ("ÁO-A51B" composed or decomposed, or
+# with a zero-width space) are one code or refused, and no text with NUL reaches the database
+# (PostgreSQL refuses it; a name of only invisible characters shows as nothing).
+
+
+def code_clean(value, *, field: str, required: bool = False, max_length: int = 64) -> str:
+    """A code typed by a person (SKU, barcode, supplier's code, document code): NFC and
+    stripped; ValidationFailed naming `field` when it has invisible or control characters, is
+    longer than `max_length`, or (with `required`) is empty."""
+    code = code_normalize(str(value) if value is not None else "")
+    if required and not code:
+        raise ValidationFailed(
+            _("Some fields are not valid."), fields={field: _("This field is required.")}
+        )
+    if code_problem(code):
+        raise ValidationFailed(
+            _("The code contains invisible or control characters."),
+            fields={field: _("Type the code again without hidden characters.")},
+        )
+    if len(code) > max_length:
+        raise ValidationFailed(
+            _("Some text is too long."),
+            fields={field: _("Use at most %(limit)s characters.") % {"limit": max_length}},
+        )
+    return code
+
+
+def code_lookup(value) -> str | None:
+    """A code to look something up by (a warehouse, a document, a SKU on a line): NFC and
+    stripped, or None when it has invisible or control characters (then nothing matches, and
+    the database is not asked)."""
+    code = code_normalize(str(value) if value is not None else "")
+    return None if code_problem(code) else code
+
+
+def text_clean(value, *, field: str, required: bool = False, max_length: int | None = None) -> str:
+    """A name or a note: NFC and stripped. ValidationFailed naming `field` when it holds NUL or
+    another control character (tabs and line breaks are fine), only invisible characters, more
+    than `max_length` characters or (with `required`) nothing."""
+    text = unicodedata.normalize("NFC", str(value) if value is not None else "").strip()
+    problem = name_problem(text)
+    if problem == "control":
+        raise ValidationFailed(
+            _("The text contains control characters."),
+            fields={field: _("Type the text again without hidden characters.")},
+        )
+    if problem == "invisible":
+        raise ValidationFailed(
+            _("The text has only invisible characters."),
+            fields={field: _("Type the text again without hidden characters.")},
+        )
+    if required and not text:
+        raise ValidationFailed(
+            _("Some fields are not valid."), fields={field: _("This field is required.")}
+        )
+    if max_length is not None and len(text) > max_length:
+        raise ValidationFailed(
+            _("Some text is too long."),
+            fields={field: _("Use at most %(limit)s characters.") % {"limit": max_length}},
+        )
+    return text
+
+
+def search_clean(value) -> str:
+    """What was typed into a search box, without control characters (a NUL in a query is an
+    error on PostgreSQL, never a match), NFC and stripped."""
+    text = unicodedata.normalize("NFC", str(value) if value is not None else "")
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cc").strip()
 
 
 @dataclass(frozen=True)
@@ -236,7 +311,7 @@ def stock_adjust(
     """A manual stock correction (found, lost, damaged…) with its reason, posted to the ledger;
     new stock goes to waiting orders at once, oldest first (hook ``stock.arrived``)."""
     require_perm(actor, "inventory.add_stockmovement")
-    reason = (reason or "").strip()
+    reason = text_clean(reason, field="reason")
     errors = {}
     if not reason:
         errors["reason"] = _("Say why the stock changes.")
@@ -293,7 +368,7 @@ UNSET: Any = _Unset()
 
 
 def _clean_code(code: str) -> str:
-    code = (code or "").strip().upper()
+    code = code_clean(code, field="code", max_length=200).upper()
     if not code:
         raise ValidationFailed(
             _("Give the warehouse a code."), fields={"code": _("This field is required.")}
@@ -316,7 +391,7 @@ def warehouse_fields_validate(values: dict) -> dict:
     if "code" in cleaned:
         cleaned["code"] = _clean_code(cleaned["code"])
     if "name" in cleaned:
-        cleaned["name"] = (cleaned["name"] or "").strip()
+        cleaned["name"] = text_clean(cleaned["name"], field="name")
         if not cleaned["name"]:
             raise ValidationFailed(
                 _("Give the warehouse a name."), fields={"name": _("This field is required.")}
@@ -332,14 +407,9 @@ def warehouse_fields_validate(values: dict) -> dict:
         )
     for name, limit in (("address_line", 255), ("contact_name", 120)):
         if name in cleaned:
-            cleaned[name] = (cleaned[name] or "").strip()
-            if len(cleaned[name]) > limit:
-                raise ValidationFailed(
-                    _("Some text is too long."),
-                    fields={name: _("Use at most %(limit)s characters.") % {"limit": limit}},
-                )
+            cleaned[name] = text_clean(cleaned[name], field=name, max_length=limit)
     if "phone" in cleaned:
-        raw = (cleaned["phone"] or "").strip()
+        raw = code_normalize(cleaned["phone"])
         cleaned["phone"] = normalize_phone(raw) if raw else ""
     if "priority" in cleaned:
         priority = cleaned["priority"]

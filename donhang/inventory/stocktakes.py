@@ -17,9 +17,16 @@ from donhang.core import hooks
 from donhang.core.audit import actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
+from donhang.core.spreadsheet import imported_text
 from donhang.core.text import fold
 from donhang.inventory.models import StockLevel, StockMovement, Stocktake, StocktakeLine, Warehouse
-from donhang.inventory.services import MAX_QUANTITY, MovementLine, stock_movements_post
+from donhang.inventory.services import (
+    MAX_QUANTITY,
+    MovementLine,
+    code_lookup,
+    stock_movements_post,
+    text_clean,
+)
 
 # How often posting re-reads the stock when orders reserve it while their reservations are being
 # taken back (stock_movements_post refuses a count below what stays reserved).
@@ -34,6 +41,7 @@ def stocktake_create(
     on-hand quantity in the warehouse now as the expected quantity (taken again when each line
     is counted)."""
     require_perm(actor, "inventory.add_stocktake")
+    note = text_clean(note, field="note")
     # One count per warehouse at a time: two overlapping counts would post a variance twice.
     # The warehouse row is locked so that two people starting at once cannot both pass the check.
     Warehouse.objects.select_for_update().filter(pk=warehouse.pk).first()
@@ -132,7 +140,11 @@ def stocktake_count(
 
 def _read_rows(filename: str, content: bytes) -> list[tuple[int, str, str]]:
     """(row number, code, quantity text) from a scanner export: .xlsx or .csv with a header row
-    holding a code column (sku or barcode) and a quantity column (counted/quantity/qty/số lượng)."""
+    holding a code column (sku or barcode) and a quantity column (counted/quantity/qty/số lượng).
+
+    Cells are read as typed: a formula is its text ("=HYPERLINK(…)"), never its result, so a
+    file cannot make a code or a count out of a calculation (DESIGN.md 3.10); our own
+    apostrophe before such text is dropped (core.spreadsheet.imported_text)."""
     unreadable = ValidationFailed(
         _("This file cannot be read; export it again as .xlsx or as .csv (UTF-8)."),
         fields={"file": _("Unreadable file.")},
@@ -141,9 +153,9 @@ def _read_rows(filename: str, content: bytes) -> list[tuple[int, str, str]]:
         from openpyxl import load_workbook  # slow to import; only scanner files need it
 
         try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
+            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=False).active
             rows = [
-                ["" if c is None else str(c) for c in row]
+                ["" if c is None else imported_text(str(c)) for c in row]
                 for row in sheet.iter_rows(values_only=True)
             ]
         except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
@@ -157,7 +169,9 @@ def _read_rows(filename: str, content: bytes) -> list[tuple[int, str, str]]:
         except csv.Error:
             dialect = csv.excel
         try:
-            rows = list(csv.reader(io.StringIO(text), dialect))
+            rows = [
+                [imported_text(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)
+            ]
         except csv.Error as exc:
             raise unreadable from exc
     if not rows:
@@ -210,7 +224,8 @@ def stocktake_import(*, stocktake: Stocktake, filename: str, content: bytes, act
     errors: dict[str, str] = {}
     totals: dict[int, int] = {}
     for row, code, qty_text in _read_rows(filename, content):
-        line = by_code.get(code.lower())
+        key = code_lookup(code)
+        line = by_code.get(key.lower()) if key else None
         if line is None:
             errors[f"row {row}"] = _("“%(code)s” is not on this count sheet.") % {"code": code}
             continue

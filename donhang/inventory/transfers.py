@@ -17,7 +17,13 @@ from donhang.core.audit import actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
 from donhang.inventory.models import StockMovement, Transfer, TransferLine, Warehouse
-from donhang.inventory.services import MAX_QUANTITY, MovementLine, stock_movements_post
+from donhang.inventory.services import (
+    MAX_QUANTITY,
+    MovementLine,
+    code_lookup,
+    stock_movements_post,
+    text_clean,
+)
 
 
 @dataclass
@@ -33,12 +39,16 @@ def _resolve(lines: list[TransferLineInput]) -> list[tuple[Variant, int]]:
             _("A transfer needs at least one line."), fields={"lines": _("Add a product.")}
         )
     by_id = Variant.objects.in_bulk([ln.variant_id for ln in lines if ln.variant_id])
-    by_sku = {
-        v.sku: v for v in Variant.objects.filter(sku__in=[ln.sku.strip() for ln in lines if ln.sku])
-    }
+    # SKUs typed as NFC (one product whether the accents came composed or decomposed); one with
+    # hidden characters matches nothing.
+    skus = [code_lookup(ln.sku) if ln.sku else None for ln in lines]
+    by_sku = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s in skus if s])}
     errors, out, merged = {}, [], {}
     for i, ln in enumerate(lines):
-        variant = by_id.get(ln.variant_id) if ln.variant_id else by_sku.get(ln.sku.strip())
+        if not ln.variant_id and ln.sku and skus[i] is None:
+            errors[f"lines.{i}.sku"] = _("Type the SKU again without hidden characters.")
+            continue
+        variant = by_id.get(ln.variant_id) if ln.variant_id else by_sku.get(skus[i])
         if variant is None:
             errors[f"lines.{i}.sku"] = _("Unknown product SKU “%(sku)s”.") % {
                 "sku": ln.sku or ln.variant_id
@@ -65,6 +75,7 @@ def transfer_create(
     actor=None,
 ) -> Transfer:
     require_perm(actor, "inventory.add_transfer")
+    note = text_clean(note, field="note")
     if source.pk == destination.pk:
         raise ValidationFailed(
             _("Choose two different warehouses."), fields={"destination": _("Same as the source.")}
@@ -140,6 +151,7 @@ def transfer_receive(
     missing lines are taken as arrived in full. Any difference is recorded on the line and must
     be explained in `discrepancy_note`."""
     require_perm(actor, "inventory.receive_transfer")
+    discrepancy_note = text_clean(discrepancy_note, field="discrepancy_note")
     transfer = _lock(transfer)
     if transfer.status != Transfer.Status.IN_TRANSIT:
         raise Conflict(
@@ -160,7 +172,7 @@ def transfer_receive(
     if errors:
         raise ValidationFailed(_("Some quantities are not valid."), fields=errors)
     differences = [ln for ln in lines if ln.discrepancy]
-    if differences and not discrepancy_note.strip():
+    if differences and not discrepancy_note:
         raise ValidationFailed(
             _("What arrived differs from what was sent; say what happened."),
             fields={"discrepancy_note": _("Explain the difference.")},
@@ -180,7 +192,7 @@ def transfer_receive(
         reference_label=transfer.code,
     )
     transfer.status, transfer.received_at = Transfer.Status.RECEIVED, timezone.now()
-    transfer.discrepancy_note = discrepancy_note.strip()
+    transfer.discrepancy_note = discrepancy_note
     transfer.save(update_fields=["status", "received_at", "discrepancy_note"])
     audit(
         actor=actor,

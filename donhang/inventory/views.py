@@ -173,9 +173,8 @@ def variant_stock(request, pk: int):
 @require_GET
 def low_stock(request):
     """Variants at or below their low-stock threshold, optionally judged in one warehouse."""
-    warehouse_id = request.GET.get("warehouse", "")
     page = selectors.low_stock_page(
-        warehouse_id=int(warehouse_id) if warehouse_id.isdigit() else None,
+        warehouse_id=_int_or_none(request.GET.get("warehouse")),
         page=request.GET.get("page"),
     )
     return render(request, "inventory/low_stock.html", {"low": page, "page_obj": page.page_obj})
@@ -229,11 +228,14 @@ def _transfer_or_404(code: str):
 
 
 def _int_or_none(value) -> int | None:
+    """A whole number from the request, or None; none that no column can hold (a query with one
+    fails on the database instead of finding nothing)."""
     value = (value or "").strip() if isinstance(value, str) else value
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if abs(number) <= services.BIGGEST_INTEGER else None
 
 
 @dataclass

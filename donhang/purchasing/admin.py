@@ -9,8 +9,34 @@ from donhang.purchasing.models import (
     SupplierVariant,
 )
 
+# Purchase prices are cost prices: shown here, as everywhere, only to catalog.view_cost.
+VIEW_COST = "catalog.view_cost"
 
-class SupplierVariantInline(admin.TabularInline):
+
+class HidesCostMixin:
+    cost_fields: tuple[str, ...] = ()
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if request.user.has_perm(VIEW_COST):
+            return shown
+        return [name for name in shown if name not in self.cost_fields]
+
+    def get_exclude(self, request, obj=None):
+        excluded = list(super().get_exclude(request, obj) or [])
+        if not request.user.has_perm(VIEW_COST):
+            excluded += self.cost_fields
+        return excluded
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if request.user.has_perm(VIEW_COST):
+            return fields
+        return [name for name in fields if name not in self.cost_fields]
+
+
+class SupplierVariantInline(HidesCostMixin, admin.TabularInline):
+    cost_fields = ("last_purchase_price",)
     model = SupplierVariant
     extra = 0
     raw_id_fields = ["variant"]
@@ -25,14 +51,16 @@ class SupplierAdmin(admin.ModelAdmin):
     inlines = [SupplierVariantInline]
 
 
-class PurchaseOrderLineInline(admin.TabularInline):
+class PurchaseOrderLineInline(HidesCostMixin, admin.TabularInline):
+    cost_fields = ("unit_price",)
     model = PurchaseOrderLine
     extra = 0
     raw_id_fields = ["variant"]
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(admin.ModelAdmin):
+class PurchaseOrderAdmin(HidesCostMixin, admin.ModelAdmin):
+    cost_fields = ("goods_total", "vat_total", "total")
     # Status and totals move through the services (send, cancel, receipts); shown read-only.
     list_display = [
         "code",
@@ -60,7 +88,8 @@ class PurchaseOrderAdmin(admin.ModelAdmin):
     inlines = [PurchaseOrderLineInline]
 
 
-class GoodsReceiptLineInline(admin.TabularInline):
+class GoodsReceiptLineInline(HidesCostMixin, admin.TabularInline):
+    cost_fields = ("unit_cost",)
     model = GoodsReceiptLine
     extra = 0
     raw_id_fields = ["variant", "purchase_order_line"]

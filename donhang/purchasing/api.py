@@ -5,6 +5,11 @@ the role may not do it (sending or cancelling a purchase order needs
 `purchasing.confirm_purchaseorder`: managers and owners, as does closing a partly received one), 404 unknown id or code, 409 a transition
 the status does not allow or an over-receipt without `allow_over_receipt`, 422 invalid input
 (with `fields`, e.g. `lines.0.sku`).
+
+Purchase prices are cost prices: callers without `catalog.view_cost` (the warehouse role) get
+them as null (line prices, amounts, order totals, receipt unit costs, suggested prices), and
+sending a price or unit cost is a 403 for them. They may still receive goods: a receipt line
+without `unit_cost` costs the purchase order's price.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from donhang.core.errors import NotFound, ValidationFailed
 from donhang.core.money import VatRate
 from donhang.core.phone import display_phone
 from donhang.inventory.models import Warehouse
+from donhang.inventory.services import code_lookup
 from donhang.purchasing import selectors, services
 from donhang.purchasing.models import GoodsReceipt, PurchaseOrder, Supplier
+from donhang.purchasing.services import can_view_cost
 
 router = Router(tags=["purchasing"])
 
@@ -88,7 +95,10 @@ class PurchaseOrderLineIn(Schema):
     sku: str = Field(..., min_length=1, max_length=64)
     quantity: int = Field(..., ge=1)
     unit_price: int | None = Field(
-        None, ge=0, description="VND excl. VAT; default: the supplier's last price, else the cost"
+        None,
+        ge=0,
+        description="VND excl. VAT; default: the supplier's last price, else the cost. "
+        "Needs catalog.view_cost (403 otherwise).",
     )
     vat_rate: VatRate | None = Field(None, description="Default: the variant's VAT rate")
 
@@ -109,9 +119,11 @@ class PurchaseOrderLineOut(Schema):
     received_quantity: int
     cancelled_quantity: int = Field(description="Not delivered, cancelled when the order closed")
     remaining: int = Field(description="Still expected from the supplier")
-    unit_price: int = Field(description="VND excl. VAT")
+    unit_price: int | None = Field(description="VND excl. VAT; null without catalog.view_cost")
     vat_rate: str
-    amount: int = Field(description="quantity × unit price, excl. VAT")
+    amount: int | None = Field(
+        description="quantity × unit price, excl. VAT; null without catalog.view_cost"
+    )
 
 
 class ReceiptSummaryOut(Schema):
@@ -131,9 +143,9 @@ class PurchaseOrderOut(Schema):
     warehouse: str
     expected_date: date | None
     note: str
-    goods_total: int
-    vat_total: int
-    total: int
+    goods_total: int | None = Field(description="Excl. VAT; null without catalog.view_cost")
+    vat_total: int | None = Field(description="Null without catalog.view_cost")
+    total: int | None = Field(description="Incl. VAT; null without catalog.view_cost")
     created_at: datetime
     sent_at: datetime | None
     received_at: datetime | None
@@ -156,7 +168,12 @@ class CancelIn(Schema):
 class ReceiptLineIn(Schema):
     sku: str = Field(..., min_length=1, max_length=64)
     quantity: int = Field(..., ge=0, description="0 lines are ignored")
-    unit_cost: int | None = Field(None, ge=0, description="VND excl. VAT; default: the PO price")
+    unit_cost: int | None = Field(
+        None,
+        ge=0,
+        description="VND excl. VAT; default: the PO price. Needs catalog.view_cost (403 "
+        "otherwise); leave it out to keep the PO price.",
+    )
 
 
 class ReceiptIn(Schema):
@@ -171,7 +188,7 @@ class ReceiptIn(Schema):
 class ReceiptLineOut(Schema):
     sku: str
     quantity: int
-    unit_cost: int
+    unit_cost: int | None = Field(description="VND excl. VAT; null without catalog.view_cost")
 
 
 class ReceiptOut(Schema):
@@ -199,7 +216,9 @@ class SuggestionOut(Schema):
     low_stock: int = Field(description="Units to bring stock back to twice the threshold")
     on_order: int = Field(description="Units already on open purchase orders")
     quantity: int = Field(description="Proposed quantity to order")
-    unit_price: int = Field(description="Proposed price excl. VAT")
+    unit_price: int | None = Field(
+        description="Proposed price excl. VAT; null without catalog.view_cost"
+    )
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -227,7 +246,10 @@ def _supplier_out(supplier: Supplier) -> dict:
     }
 
 
-def _po_out(po: PurchaseOrder, *, detail: bool = True) -> dict:
+def _po_out(po: PurchaseOrder, *, view_cost: bool, detail: bool = True) -> dict:
+    def cost(value):
+        return value if view_cost else None
+
     data = {
         "code": po.code,
         "status": po.status,
@@ -236,9 +258,9 @@ def _po_out(po: PurchaseOrder, *, detail: bool = True) -> dict:
         "warehouse": po.warehouse.code,
         "expected_date": po.expected_date,
         "note": po.note,
-        "goods_total": po.goods_total,
-        "vat_total": po.vat_total,
-        "total": po.total,
+        "goods_total": cost(po.goods_total),
+        "vat_total": cost(po.vat_total),
+        "total": cost(po.total),
         "created_at": po.created_at,
         "sent_at": po.sent_at,
         "received_at": po.received_at,
@@ -256,9 +278,9 @@ def _po_out(po: PurchaseOrder, *, detail: bool = True) -> dict:
                 "received_quantity": ln.received_quantity,
                 "cancelled_quantity": ln.cancelled_quantity,
                 "remaining": ln.remaining,
-                "unit_price": ln.unit_price,
+                "unit_price": cost(ln.unit_price),
                 "vat_rate": ln.vat_rate,
-                "amount": ln.quantity * ln.unit_price,
+                "amount": cost(ln.quantity * ln.unit_price),
             }
             for ln in po.lines.all()
         ]
@@ -269,7 +291,7 @@ def _po_out(po: PurchaseOrder, *, detail: bool = True) -> dict:
     return data
 
 
-def _receipt_out(receipt: GoodsReceipt) -> dict:
+def _receipt_out(receipt: GoodsReceipt, *, view_cost: bool) -> dict:
     return {
         "code": receipt.code,
         "purchase_order": receipt.purchase_order.code if receipt.purchase_order_id else None,
@@ -278,7 +300,11 @@ def _receipt_out(receipt: GoodsReceipt) -> dict:
         "received_at": receipt.received_at,
         "note": receipt.note,
         "lines": [
-            {"sku": ln.variant.sku, "quantity": ln.quantity, "unit_cost": ln.unit_cost}
+            {
+                "sku": ln.variant.sku,
+                "quantity": ln.quantity,
+                "unit_cost": ln.unit_cost if view_cost else None,
+            }
             for ln in receipt.lines.all()
         ],
     }
@@ -296,7 +322,8 @@ def _supplier(supplier_id: int, *, field: str | None = None) -> Supplier:
 
 
 def _warehouse(code: str, field: str = "warehouse") -> Warehouse:
-    warehouse = Warehouse.objects.filter(code__iexact=(code or "").strip()).first()
+    key = code_lookup(code)
+    warehouse = Warehouse.objects.filter(code__iexact=key).first() if key else None
     if warehouse is None:
         raise ValidationFailed(
             _("Unknown warehouse code %(code)s.") % {"code": code},
@@ -383,6 +410,7 @@ def list_suggestions(request, include_low_stock: bool = True):
     """Sorted by preferred supplier (none last), then SKU. Turn them into draft purchase orders
     with `POST /purchase-orders`, one per supplier."""
     request.principal.require("purchasing.view_purchaseorder")
+    view_cost = can_view_cost(request.principal)
     return [
         {
             "sku": s.variant.sku,
@@ -394,7 +422,7 @@ def list_suggestions(request, include_low_stock: bool = True):
             "low_stock": s.low_stock,
             "on_order": s.on_order,
             "quantity": s.quantity,
-            "unit_price": s.unit_price,
+            "unit_price": s.unit_price if view_cost else None,
         }
         for s in services.purchase_suggestions(include_low_stock=include_low_stock)
     ]
@@ -422,7 +450,10 @@ def list_purchase_orders(
         "count": orders.count(),
         "limit": limit,
         "offset": offset,
-        "items": [_po_out(po, detail=False) for po in orders[offset : offset + limit]],
+        "items": [
+            _po_out(po, view_cost=can_view_cost(request.principal), detail=False)
+            for po in orders[offset : offset + limit]
+        ],
     }
 
 
@@ -446,7 +477,10 @@ def create_purchase_order(request, payload: PurchaseOrderIn):
         ],
         actor=request.principal,
     )
-    return Status(201, _po_out(selectors.purchase_order_get(pk=po.pk)))
+    return Status(
+        201,
+        _po_out(selectors.purchase_order_get(pk=po.pk), view_cost=can_view_cost(request.principal)),
+    )
 
 
 @router.get(
@@ -454,7 +488,7 @@ def create_purchase_order(request, payload: PurchaseOrderIn):
 )
 def get_purchase_order(request, code: str):
     request.principal.require("purchasing.view_purchaseorder")
-    return _po_out(_po(code))
+    return _po_out(_po(code), view_cost=can_view_cost(request.principal))
 
 
 @router.post(
@@ -464,7 +498,9 @@ def get_purchase_order(request, code: str):
 )
 def send_purchase_order(request, code: str):
     po = services.purchase_order_send(purchase_order=_po(code), actor=request.principal)
-    return _po_out(selectors.purchase_order_get(pk=po.pk))
+    return _po_out(
+        selectors.purchase_order_get(pk=po.pk), view_cost=can_view_cost(request.principal)
+    )
 
 
 @router.post(
@@ -478,7 +514,9 @@ def cancel_purchase_order(request, code: str, payload: CancelIn | None = None):
         reason=payload.reason if payload else "",
         actor=request.principal,
     )
-    return _po_out(selectors.purchase_order_get(pk=po.pk))
+    return _po_out(
+        selectors.purchase_order_get(pk=po.pk), view_cost=can_view_cost(request.principal)
+    )
 
 
 @router.post(
@@ -494,7 +532,9 @@ def close_purchase_order(request, code: str, payload: CancelIn | None = None):
         reason=payload.reason if payload else "",
         actor=request.principal,
     )
-    return _po_out(selectors.purchase_order_get(pk=po.pk))
+    return _po_out(
+        selectors.purchase_order_get(pk=po.pk), view_cost=can_view_cost(request.principal)
+    )
 
 
 @router.post(
@@ -508,17 +548,19 @@ def receive_purchase_order(request, code: str, payload: ReceiptIn):
     po = _po(code)
     warehouse = _warehouse(payload.warehouse) if payload.warehouse else po.warehouse
     on_order = {ln.variant.sku for ln in po.lines.all()}
+    typed = [code_lookup(ln.sku) for ln in payload.lines]
     unknown = {
         f"lines.{i}.sku": _("This product is not on the purchase order.")
-        for i, ln in enumerate(payload.lines)
-        if ln.sku.strip() not in on_order
+        if sku is not None
+        else _("Type the SKU again without hidden characters.")
+        for i, sku in enumerate(typed)
+        if sku not in on_order
     }
     if unknown:
         raise ValidationFailed(_("Some lines are not valid."), fields=unknown)
     # The same SKU twice is one line (so the over-receipt check sees the sum).
     merged: dict[str, services.ReceiptLineInput] = {}
-    for ln in payload.lines:
-        sku = ln.sku.strip()
+    for ln, sku in zip(payload.lines, typed, strict=True):
         if sku in merged:
             merged[sku].quantity += ln.quantity
         else:
@@ -540,5 +582,8 @@ def receive_purchase_order(request, code: str, payload: ReceiptIn):
     )
     return Status(
         201,
-        {"receipt": _receipt_out(receipt), "purchase_order_status": receipt.purchase_order.status},
+        {
+            "receipt": _receipt_out(receipt, view_cost=can_view_cost(request.principal)),
+            "purchase_order_status": receipt.purchase_order.status,
+        },
     )

@@ -14,6 +14,7 @@ from donhang.core.errors import DomainError
 from donhang.core.money import VatRate
 from donhang.core.phone import display_phone
 from donhang.customers.forms import AddressUnitsFormMixin, ProvinceField, WardField
+from donhang.inventory.services import BIGGEST_INTEGER
 from donhang.purchasing import selectors
 
 
@@ -177,7 +178,7 @@ def _int(value: str, *, allow_blank: bool) -> int | None:
             return None
         raise ValueError
     number = int(value)
-    if number < 0:
+    if number < 0 or number > BIGGEST_INTEGER:
         raise ValueError
     return number
 
@@ -201,6 +202,10 @@ def parse_rows(data, *, price_key: str = "line_unit_price") -> list[LineRow]:
             row.po_line_id = int(po_lines[i]) if i < len(po_lines) and po_lines[i] else None
         except ValueError:
             continue
+        if any(
+            n is not None and abs(n) > BIGGEST_INTEGER for n in (row.variant_id, row.po_line_id)
+        ):
+            continue  # no row has such an id
         try:
             row.quantity = _int(raw_q, allow_blank=False)
         except ValueError:

@@ -206,9 +206,16 @@ def _supplier_block(po: PurchaseOrder, styles) -> list:
     return [p for p in parts if p is not None]
 
 
-def purchase_order_pdf(po: PurchaseOrder, *, supplier_codes: dict[int, str] | None = None) -> bytes:
+def purchase_order_pdf(
+    po: PurchaseOrder,
+    *,
+    supplier_codes: dict[int, str] | None = None,
+    include_prices: bool = True,
+) -> bytes:
     """The purchase order (from `selectors.purchase_order_get`: lines, supplier and warehouse
-    loaded) as A4 PDF bytes. `supplier_codes` maps variant id → the supplier's own code."""
+    loaded) as A4 PDF bytes. `supplier_codes` maps variant id → the supplier's own code.
+    Without `include_prices` (a role that may not see cost prices) the lines show quantities
+    only: no prices, amounts, VAT or totals."""
     regular, bold = register_fonts()
     styles = _styles()
     supplier_codes = supplier_codes or {}
@@ -267,15 +274,9 @@ def purchase_order_pdf(po: PurchaseOrder, *, supplier_codes: dict[int, str] | No
         )
     story.append(Spacer(1, 3 * mm))
 
-    header = [
-        _t("#"),
-        _t("SKU"),
-        _t("Product"),
-        _t("Qty"),
-        _t("Unit price (excl. VAT)"),
-        _t("VAT"),
-        _t("Amount (excl. VAT)"),
-    ]
+    header = [_t("#"), _t("SKU"), _t("Product"), _t("Qty")]
+    if include_prices:
+        header += [_t("Unit price (excl. VAT)"), _t("VAT"), _t("Amount (excl. VAT)")]
     rows = [[_p(h, ParagraphStyle("h", parent=styles["cell"], fontName=bold)) for h in header]]
     for i, line in enumerate(po.lines.all(), start=1):
         variant = line.variant
@@ -285,30 +286,23 @@ def purchase_order_pdf(po: PurchaseOrder, *, supplier_codes: dict[int, str] | No
         code = supplier_codes.get(variant.pk)
         if code:
             name += f" ({_t('Supplier code')}: {code})"
-        rows.append(
-            [
-                str(i),
-                _p(variant.sku, styles["cell"]),
-                _p(name, styles["cell"]),
-                _p(line.quantity, styles["cell_right"]),
+        row = [
+            str(i),
+            _p(variant.sku, styles["cell"]),
+            _p(name, styles["cell"]),
+            _p(line.quantity, styles["cell_right"]),
+        ]
+        if include_prices:
+            row += [
                 _p(format_vnd(line.unit_price), styles["cell_right"]),
                 _p(_vat_label(line.vat_rate), styles["cell_right"]),
                 _p(format_vnd(line.quantity * line.unit_price), styles["cell_right"]),
             ]
-        )
-    lines_table = Table(
-        rows,
-        colWidths=[
-            0.07 * width,
-            0.14 * width,
-            0.31 * width,
-            0.07 * width,
-            0.15 * width,
-            0.09 * width,
-            0.17 * width,
-        ],
-        repeatRows=1,
+        rows.append(row)
+    widths = (
+        [0.07, 0.14, 0.31, 0.07, 0.15, 0.09, 0.17] if include_prices else [0.07, 0.2, 0.58, 0.15]
     )
+    lines_table = Table(rows, colWidths=[w * width for w in widths], repeatRows=1)
     lines_table.setStyle(
         TableStyle(
             [
@@ -322,35 +316,8 @@ def purchase_order_pdf(po: PurchaseOrder, *, supplier_codes: dict[int, str] | No
     )
     story.append(lines_table)
 
-    # VAT per rate, then the totals stored on the order (the same rounding as the service).
-    by_rate: dict[str, int] = {}
-    for line in po.lines.all():
-        by_rate[line.vat_rate] = by_rate.get(line.vat_rate, 0) + round_vnd(
-            Decimal(line.quantity * line.unit_price) * vat_decimal(line.vat_rate)
-        )
-    totals = [[_p(_t("Goods (excl. VAT)"), styles["cell_right"]), _money(po.goods_total, styles)]]
-    for rate, vat in sorted(by_rate.items()):
-        if rate in (VatRate.EXEMPT, VatRate.ZERO):
-            continue
-        totals.append(
-            [_p(f"{_t('VAT amount')} {rate}%", styles["cell_right"]), _money(vat, styles)]
-        )
-    totals.append(
-        [
-            _p(_t("Total payable"), styles["cell_bold_right"]),
-            Paragraph(escape(format_vnd(po.total)), styles["cell_bold_right"]),
-        ]
-    )
-    totals_table = Table(totals, colWidths=[0.78 * width, 0.22 * width])
-    totals_table.setStyle(
-        TableStyle(
-            [
-                ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
-        )
-    )
-    story += [Spacer(1, 2 * mm), totals_table]
+    if include_prices:
+        story += _totals_block(po, styles, width)
     if po.note:
         story += [Spacer(1, 3 * mm), _field(_t("Note"), po.note, styles["body"])]
 
@@ -380,3 +347,35 @@ def purchase_order_pdf(po: PurchaseOrder, *, supplier_codes: dict[int, str] | No
 
 def _money(amount: int, styles) -> Paragraph:
     return _p(format_vnd(amount), styles["cell_right"])
+
+
+def _totals_block(po: PurchaseOrder, styles, width: float) -> list:
+    # VAT per rate, then the totals stored on the order (the same rounding as the service).
+    by_rate: dict[str, int] = {}
+    for line in po.lines.all():
+        by_rate[line.vat_rate] = by_rate.get(line.vat_rate, 0) + round_vnd(
+            Decimal(line.quantity * line.unit_price) * vat_decimal(line.vat_rate)
+        )
+    totals = [[_p(_t("Goods (excl. VAT)"), styles["cell_right"]), _money(po.goods_total, styles)]]
+    for rate, vat in sorted(by_rate.items()):
+        if rate in (VatRate.EXEMPT, VatRate.ZERO):
+            continue
+        totals.append(
+            [_p(f"{_t('VAT amount')} {rate}%", styles["cell_right"]), _money(vat, styles)]
+        )
+    totals.append(
+        [
+            _p(_t("Total payable"), styles["cell_bold_right"]),
+            Paragraph(escape(format_vnd(po.total)), styles["cell_bold_right"]),
+        ]
+    )
+    totals_table = Table(totals, colWidths=[0.78 * width, 0.22 * width])
+    totals_table.setStyle(
+        TableStyle(
+            [
+                ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return [Spacer(1, 2 * mm), totals_table]

@@ -11,6 +11,7 @@ from donhang.catalog.models import Variant
 from donhang.core.errors import NotFound
 from donhang.core.text import fold
 from donhang.inventory.models import StockMovement, Warehouse
+from donhang.inventory.services import code_lookup, search_clean
 from donhang.orders.models import OPEN_STATUSES, Order, SubState
 from donhang.purchasing.models import (
     GoodsReceipt,
@@ -32,7 +33,7 @@ def supplier_list(*, q: str = "", active: bool | None = None) -> QuerySet[Suppli
     """Suppliers by name, tax code, phone or contact (accents ignored), with their number of
     open purchase orders; one query per page."""
     suppliers = Supplier.objects.select_related("province")
-    q = (q or "").strip()
+    q = search_clean(q)
     if q:
         digits = "".join(ch for ch in q if ch.isdigit())
         condition = Q(search_text__icontains=fold(q)) | Q(tax_code__icontains=q)
@@ -98,7 +99,7 @@ def purchasing_variant_search(
 ) -> list[Variant]:
     """Variants by name, SKU or barcode (accents ignored), exact SKU first, each with
     `last_purchase_price` from `supplier_id` (or None) and `supplier_sku`."""
-    q = (q or "").strip()
+    q = search_clean(q)
     if not q:
         return []
     variants = list(
@@ -162,7 +163,7 @@ def purchase_order_list(
         orders = orders.filter(status=status)
     if supplier_id:
         orders = orders.filter(supplier_id=supplier_id)
-    q = (q or "").strip()
+    q = search_clean(q)
     if q:
         orders = orders.filter(Q(code__iexact=q) | Q(supplier__search_text__icontains=fold(q)))
     return orders.annotate(line_count=Count("lines")).order_by("-id")
@@ -182,7 +183,8 @@ def purchase_order_status_counts(*, supplier_id: int | None = None) -> dict[str,
 
 def purchase_order_get(*, pk: int | None = None, code: str | None = None) -> PurchaseOrder:
     """One purchase order with its lines (variant, product) and receipts (with their lines)."""
-    lookup = {"pk": pk} if pk is not None else {"code__iexact": (code or "").strip()}
+    key = code_lookup(code) if pk is None else None
+    lookup = {"pk": pk} if pk is not None else {"code__iexact": key}
     po = (
         PurchaseOrder.objects.select_related(
             "supplier__province",
@@ -207,6 +209,8 @@ def purchase_order_get(*, pk: int | None = None, code: str | None = None) -> Pur
         )
         .filter(**lookup)
         .first()
+        if pk is not None or key
+        else None
     )
     if po is None:
         raise NotFound(
@@ -233,7 +237,7 @@ def goods_receipt_list(
         receipts = receipts.filter(supplier_id=supplier_id)
     if warehouse_id:
         receipts = receipts.filter(warehouse_id=warehouse_id)
-    q = (q or "").strip()
+    q = search_clean(q)
     if q:
         receipts = receipts.filter(Q(code__iexact=q) | Q(purchase_order__code__iexact=q))
     return receipts.annotate(line_count=Count("lines"), units=_units()).order_by("-id")

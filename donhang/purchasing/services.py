@@ -15,14 +15,22 @@ from django.utils.translation import gettext as _
 
 from donhang.catalog.models import Variant
 from donhang.core.audit import actor_user, audit
-from donhang.core.errors import Conflict, ValidationFailed
+from donhang.core.errors import Conflict, PermissionDenied, ValidationFailed
 from donhang.core.money import round_vnd, vat_decimal
-from donhang.core.permissions import require_perm
+from donhang.core.permissions import actor_allowed, require_perm
 from donhang.core.phone import normalize_phone
 from donhang.core.text import search_key
 from donhang.customers.selectors import address_units_resolve
 from donhang.inventory.models import StockLevel, StockMovement, Transfer, TransferLine, Warehouse
-from donhang.inventory.services import MAX_QUANTITY, MovementLine, stock_movements_post
+from donhang.inventory.services import (
+    BIGGEST_INTEGER,
+    MAX_QUANTITY,
+    MovementLine,
+    code_clean,
+    code_lookup,
+    stock_movements_post,
+    text_clean,
+)
 from donhang.orders.models import OPEN_STATUSES, OrderLine
 from donhang.orders.services import reservations_fill_waiting
 from donhang.purchasing.models import (
@@ -39,24 +47,60 @@ Status = PurchaseOrder.Status
 
 _require = require_perm
 
+# Purchase prices are cost prices: only roles with catalog.view_cost see them (pages, PDF, API)
+# or set them. Others (the warehouse) still receive goods; a receipt then keeps the purchase
+# order's price, or the variant's cost without one.
+VIEW_COST = "catalog.view_cost"
+# The highest price of one unit (one trillion đồng, as the catalog): more is a typing mistake,
+# and would overflow the totals' columns.
+MAX_PRICE = 10**12
+
+
+def can_view_cost(actor) -> bool:
+    return actor_allowed(actor, VIEW_COST)
+
+
+def _refuse_prices(actor, fields: dict[str, str]) -> None:
+    """Setting a price tells its value; refused for a role that may not see cost prices."""
+    if fields and not can_view_cost(actor):
+        raise PermissionDenied(
+            _("Your role may not see or change cost prices (catalog.view_cost)."), fields=fields
+        )
+
 
 # --- suppliers -------------------------------------------------------------------------------
 
 
+_SUPPLIER_TEXT = {  # field → longest length (None: no limit)
+    "name": 200,
+    "contact_name": 120,
+    "email": 254,
+    "address_line": 255,
+    "payment_terms": 120,
+    "note": None,
+}
+
+
 def _supplier_fields(values: dict) -> dict:
-    name = (values.get("name") or "").strip()
     errors = {}
-    if not name:
-        errors["name"] = _("This field is required.")
+    text = {}
+    for key, limit in _SUPPLIER_TEXT.items():
+        try:
+            text[key] = text_clean(
+                values.get(key), field=key, required=key == "name", max_length=limit
+            )
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
     phone = values.get("phone") or ""
     if phone:
         try:
             phone = normalize_phone(phone)
         except ValidationFailed as exc:
             errors["phone"] = exc.fields.get("phone", exc.message)
-    tax_code = (values.get("tax_code") or "").strip().replace(" ", "")
-    if tax_code and not (
-        tax_code.replace("-", "").isdigit() and len(tax_code.replace("-", "")) in (10, 13)
+    tax_code = code_lookup(values.get("tax_code"))
+    digits = (tax_code or "").replace(" ", "").replace("-", "")
+    if tax_code is None or (
+        tax_code and not (digits.isascii() and digits.isdigit() and len(digits) in (10, 13))
     ):
         errors["tax_code"] = _(
             "A tax code has 10 digits, or 13 with a branch suffix (0101234567-001)."
@@ -65,16 +109,11 @@ def _supplier_fields(values: dict) -> dict:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
     province, ward = address_units_resolve(province=values.get("province"), ward=values.get("ward"))
     return {
-        "name": name[:200],
-        "tax_code": tax_code,
-        "contact_name": (values.get("contact_name") or "").strip()[:120],
+        **text,
+        "tax_code": tax_code.replace(" ", ""),
         "phone": phone,
-        "email": (values.get("email") or "").strip(),
-        "address_line": (values.get("address_line") or "").strip()[:255],
         "province": province,
         "ward": ward,
-        "payment_terms": (values.get("payment_terms") or "").strip()[:120],
-        "note": values.get("note") or "",
         "is_active": values.get("is_active") is not False,
     }
 
@@ -115,8 +154,13 @@ def supplier_variant_set(
     supplier_sku: str | None = None,
     actor=None,
 ) -> SupplierVariant:
-    """Record that a supplier sells a variant; `is_preferred` makes it the variant's one preferred supplier."""
+    """Record that a supplier sells a variant; `is_preferred` makes it the variant's one
+    preferred supplier. Setting `last_purchase_price` needs catalog.view_cost."""
     _require(actor, "purchasing.change_supplier")
+    if last_purchase_price is not None:
+        _refuse_prices(actor, {"last_purchase_price": _("You may not change prices.")})
+    if supplier_sku is not None:
+        supplier_sku = code_clean(supplier_sku, field="supplier_sku")
     link, _created = SupplierVariant.objects.get_or_create(supplier=supplier, variant=variant)
     if is_preferred:
         SupplierVariant.objects.filter(variant=variant, is_preferred=True).exclude(
@@ -130,9 +174,14 @@ def supplier_variant_set(
                 _("The price cannot be negative."),
                 fields={"last_purchase_price": _("Enter 0 or more.")},
             )
+        if last_purchase_price > MAX_PRICE:
+            raise ValidationFailed(
+                _("This number is too large."),
+                fields={"last_purchase_price": _("This number is too large.")},
+            )
         link.last_purchase_price = last_purchase_price
     if supplier_sku is not None:
-        link.supplier_sku = supplier_sku.strip()[:64]
+        link.supplier_sku = supplier_sku
     link.save()
     return link
 
@@ -155,9 +204,10 @@ def _resolve_po_lines(supplier: Supplier, lines: list[PoLineInput]) -> list[Purc
             _("A purchase order needs at least one line."), fields={"lines": _("Add a product.")}
         )
     ids = {ln.variant_id for ln in lines if ln.variant_id}
-    skus = {ln.sku.strip() for ln in lines if not ln.variant_id and ln.sku}
+    # SKUs as NFC (composed or decomposed accents are one SKU); hidden characters match nothing.
+    typed = [code_lookup(ln.sku) if not ln.variant_id and ln.sku else "" for ln in lines]
     variants = {v.pk: v for v in Variant.objects.filter(pk__in=ids)}
-    by_sku = {v.sku: v for v in Variant.objects.filter(sku__in=skus)}
+    by_sku = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s in typed if s])}
     last_prices = dict(
         SupplierVariant.objects.filter(supplier=supplier).values_list(
             "variant_id", "last_purchase_price"
@@ -165,7 +215,10 @@ def _resolve_po_lines(supplier: Supplier, lines: list[PoLineInput]) -> list[Purc
     )
     errors, rows = {}, []
     for i, ln in enumerate(lines):
-        variant = variants.get(ln.variant_id) if ln.variant_id else by_sku.get(ln.sku.strip())
+        if typed[i] is None:
+            errors[f"lines.{i}.sku"] = _("Type the SKU again without hidden characters.")
+            continue
+        variant = variants.get(ln.variant_id) if ln.variant_id else by_sku.get(typed[i])
         if variant is None:
             errors[f"lines.{i}.sku"] = _("Unknown product SKU “%(sku)s”.") % {
                 "sku": ln.sku or ln.variant_id
@@ -180,6 +233,8 @@ def _resolve_po_lines(supplier: Supplier, lines: list[PoLineInput]) -> list[Purc
             price = last_prices.get(variant.pk) or variant.cost_price
         if price < 0:
             errors[f"lines.{i}.unit_price"] = _("The price cannot be negative.")
+        elif price > MAX_PRICE:
+            errors[f"lines.{i}.unit_price"] = _("This number is too large.")
         vat = ln.vat_rate or variant.vat_rate
         rows.append(
             PurchaseOrderLine(
@@ -191,11 +246,26 @@ def _resolve_po_lines(supplier: Supplier, lines: list[PoLineInput]) -> list[Purc
     return rows
 
 
+def _refuse_line_prices(actor, lines: list[PoLineInput]) -> None:
+    _refuse_prices(
+        actor,
+        {
+            f"lines.{i}.unit_price": _("You may not change prices.")
+            for i, ln in enumerate(lines)
+            if ln.unit_price is not None
+        },
+    )
+
+
 def _po_totals(lines) -> dict[str, int]:
     goods = sum(ln.quantity * ln.unit_price for ln in lines)
     vat = sum(
         round_vnd(Decimal(ln.quantity * ln.unit_price) * vat_decimal(ln.vat_rate)) for ln in lines
     )
+    if goods + vat > BIGGEST_INTEGER:
+        raise ValidationFailed(
+            _("Some lines are not valid."), fields={"lines": _("This number is too large.")}
+        )
     return {"goods_total": goods, "vat_total": vat, "total": goods + vat}
 
 
@@ -210,6 +280,8 @@ def purchase_order_create(
     actor=None,
 ) -> PurchaseOrder:
     _require(actor, "purchasing.add_purchaseorder")
+    _refuse_line_prices(actor, lines)
+    note = text_clean(note, field="note")
     if not supplier.is_active:
         raise ValidationFailed(
             _("This supplier is inactive."), fields={"supplier": _("Choose an active supplier.")}
@@ -219,7 +291,7 @@ def purchase_order_create(
         supplier=supplier,
         warehouse=warehouse,
         expected_date=expected_date,
-        note=note or "",
+        note=note,
         created_by=actor_user(actor),
         **_po_totals(rows),
     )
@@ -241,6 +313,7 @@ def purchase_order_update_lines(
     *, purchase_order: PurchaseOrder, lines: list[PoLineInput], actor=None
 ) -> PurchaseOrder:
     _require(actor, "purchasing.change_purchaseorder")
+    _refuse_line_prices(actor, lines)
     po = _lock_po(purchase_order)
     if po.status != Status.DRAFT:
         raise Conflict(
@@ -280,6 +353,7 @@ def purchase_order_cancel(
     *, purchase_order: PurchaseOrder, reason: str = "", actor=None
 ) -> PurchaseOrder:
     _require(actor, "purchasing.confirm_purchaseorder")
+    reason = text_clean(reason, field="reason")
     po = _lock_po(purchase_order)
     if po.status not in (Status.DRAFT, Status.SENT):
         raise Conflict(
@@ -300,6 +374,7 @@ def purchase_order_close(
     """Close a partly received purchase order: what the supplier has not delivered is cancelled
     (recorded per line) and no longer counts as on order (managers and owners)."""
     _require(actor, "purchasing.confirm_purchaseorder")
+    reason = text_clean(reason, field="reason")
     po = _lock_po(purchase_order)
     if po.status != Status.PARTIALLY_RECEIVED:
         raise Conflict(
@@ -518,8 +593,19 @@ def goods_receipt_post(
     Posts one receipt movement per line, moves the variants' cost price to the moving average,
     records the supplier's last price, advances the purchase order, and reserves the new stock
     for orders awaiting it, oldest first. Receiving more than ordered needs allow_over_receipt.
+    A unit cost given on a line needs catalog.view_cost; without one a line costs the purchase
+    order's price (or, without an order, the variant's cost price).
     """
     _require(actor, "purchasing.add_goodsreceipt")
+    _refuse_prices(
+        actor,
+        {
+            f"lines.{i}.unit_cost": _("You may not change prices.")
+            for i, ln in enumerate(lines)
+            if ln.unit_cost is not None
+        },
+    )
+    note = text_clean(note, field="note")
     if not warehouse.is_active:
         raise ValidationFailed(
             _("This warehouse is inactive."), fields={"warehouse": _("Choose an active warehouse.")}
@@ -550,8 +636,8 @@ def goods_receipt_post(
         )
     errors: dict[str, str] = {}
     resolved: list[tuple[ReceiptLineInput, Variant, PurchaseOrderLine | None, int]] = []
-    skus = {ln.sku for _i, ln in numbered if ln.sku}
-    by_sku = {v.sku: v for v in Variant.objects.filter(sku__in=skus)}
+    typed = {i: code_lookup(ln.sku) if ln.sku else "" for i, ln in numbered}
+    by_sku = {v.sku: v for v in Variant.objects.filter(sku__in=[s for s in typed.values() if s])}
     by_id = Variant.objects.in_bulk(
         [ln.variant_id for _i, ln in numbered if ln.variant_id]
         + [pl.variant_id for pl in po_lines.values()]
@@ -565,6 +651,9 @@ def goods_receipt_post(
         if ln.quantity > MAX_QUANTITY:
             errors[f"lines.{i}.quantity"] = _("Enter at most %(max)s.") % {"max": MAX_QUANTITY}
             continue
+        if typed[i] is None:
+            errors[f"lines.{i}.sku"] = _("Type the SKU again without hidden characters.")
+            continue
         po_line = None
         if po is not None:
             po_line = (
@@ -575,7 +664,7 @@ def goods_receipt_post(
                         pl
                         for pl in po_lines.values()
                         if pl.variant_id
-                        == (ln.variant_id or getattr(by_sku.get(ln.sku), "pk", None))
+                        == (ln.variant_id or getattr(by_sku.get(typed[i]), "pk", None))
                     ),
                     None,
                 )
@@ -589,7 +678,7 @@ def goods_receipt_post(
             received_now[po_line.pk] = received_now.get(po_line.pk, 0) + ln.quantity
             cost = po_line.unit_price if ln.unit_cost is None else ln.unit_cost
         else:
-            variant = by_id.get(ln.variant_id) if ln.variant_id else by_sku.get(ln.sku)
+            variant = by_id.get(ln.variant_id) if ln.variant_id else by_sku.get(typed[i])
             if variant is None:
                 errors[f"lines.{i}.sku"] = _("Unknown product SKU “%(sku)s”.") % {
                     "sku": ln.sku or ln.variant_id
@@ -598,6 +687,8 @@ def goods_receipt_post(
             cost = variant.cost_price if ln.unit_cost is None else ln.unit_cost
         if cost < 0:
             errors[f"lines.{i}.unit_cost"] = _("The cost cannot be negative.")
+        elif cost > MAX_PRICE:
+            errors[f"lines.{i}.unit_cost"] = _("This number is too large.")
         resolved.append((ln, variant, po_line, cost))
     if errors:
         raise ValidationFailed(_("Some lines are not valid."), fields=errors)
@@ -617,7 +708,7 @@ def goods_receipt_post(
         purchase_order=po,
         supplier=supplier,
         warehouse=warehouse,
-        note=note or "",
+        note=note,
         received_by=actor_user(actor),
     )
     receipt.code = f"GR{receipt.pk:06d}"

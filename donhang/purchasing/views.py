@@ -2,6 +2,10 @@
 
 Views validate input, call one service or selector, and render. Services check permissions
 themselves; the decorators here only decide who may open a page.
+
+Purchase prices are cost prices: roles without catalog.view_cost (the warehouse) see these pages
+without them (templates ask `perms.catalog.view_cost`), post none, and print the purchase order
+without prices. Writing a purchase order's prices needs seeing them.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from donhang.accounts.decorators import permission_required_403
 from donhang.core.errors import DomainError, NotFound
 from donhang.core.money import VatRate, round_vnd, vat_decimal
 from donhang.core.phone import display_phone
+from donhang.inventory.services import BIGGEST_INTEGER
 from donhang.purchasing import selectors, services
 from donhang.purchasing.forms import (
     LineRow,
@@ -38,10 +43,31 @@ Status = PurchaseOrder.Status
 
 
 def _int_or_none(value):
+    """A whole number typed or sent by the page, or None; none that no column can hold (a query
+    with one fails on the database instead of finding nothing)."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if abs(number) <= BIGGEST_INTEGER else None
+
+
+def _can_view_cost(request) -> bool:
+    return request.user.has_perm(services.VIEW_COST)
+
+
+def _hide_prices(rows: list[LineRow]) -> list[LineRow]:
+    """Rows of a user who may not see cost prices: no price shown, none sent (the service then
+    takes the purchase order's price or the variant's cost)."""
+    for row in rows:
+        row.unit_price, row.raw_price = None, ""
+    return rows
+
+
+def _cost_key(request) -> str:
+    """The form field of a receipt line's unit cost; nothing is read from it for a user who
+    may not see cost prices (the field is not shown to them)."""
+    return "line_unit_cost" if _can_view_cost(request) else "-"
 
 
 def _get_or_404(getter, **kwargs):
@@ -142,7 +168,8 @@ def supplier_variants_update(request, pk: int):
     supplier = _get_or_404(selectors.supplier_get, pk=pk)
     variant_ids = [_int_or_none(v) for v in request.POST.getlist("link_variant")]
     codes = request.POST.getlist("link_supplier_sku")
-    prices = request.POST.getlist("link_price")
+    # Without catalog.view_cost the price column is not shown, and prices stay as they are.
+    prices = request.POST.getlist("link_price") if _can_view_cost(request) else []
     preferred = {_int_or_none(v) for v in request.POST.getlist("link_preferred")}
     variants = selectors.purchasing_variants(variant_ids=[v for v in variant_ids if v])
     try:
@@ -156,7 +183,7 @@ def supplier_variants_update(request, pk: int):
                     supplier=supplier,
                     variant=variant,
                     supplier_sku=codes[i] if i < len(codes) else "",
-                    last_purchase_price=int(price) if price.lstrip("-").isdigit() else None,
+                    last_purchase_price=_int_or_none(price) if price else None,
                     is_preferred=variant_id in preferred,
                     actor=request.user,
                 )
@@ -180,7 +207,7 @@ def supplier_variant_add(request, pk: int):
         services.supplier_variant_set(
             supplier=supplier,
             variant=variant,
-            last_purchase_price=variant.cost_price,
+            last_purchase_price=variant.cost_price if _can_view_cost(request) else None,
             actor=request.user,
         )
         messages.success(
@@ -233,6 +260,8 @@ def line_row(request):
         return HttpResponse(status=404)
     row = LineRow(variant_id=variant_id, quantity=1, variant=variant)
     _default_prices([row], mode)
+    if not _can_view_cost(request):
+        _hide_prices([row])
     return render(request, ROW_TEMPLATES[mode], {"row": row, "vat_choices": VatRate.choices})
 
 
@@ -334,7 +363,7 @@ def purchase_order_list(request):
     )
 
 
-@permission_required_403("purchasing.add_purchaseorder")
+@permission_required_403(("purchasing.add_purchaseorder", services.VIEW_COST))
 def purchase_order_create(request):
     initial = {}
     if request.method == "GET" and (supplier_id := _int_or_none(request.GET.get("supplier"))):
@@ -412,7 +441,7 @@ def _po_form_page(request, *, form, rows, line_errors, po):
     )
 
 
-@permission_required_403("purchasing.change_purchaseorder")
+@permission_required_403(("purchasing.change_purchaseorder", services.VIEW_COST))
 def purchase_order_edit(request, pk: int):
     po = _get_or_404(selectors.purchase_order_get, pk=pk)
     if po.status != Status.DRAFT:
@@ -542,7 +571,8 @@ def purchase_order_pdf(request, pk: int):
         if link.supplier_sku
     }
     response = HttpResponse(
-        render_purchase_order_pdf(po, supplier_codes=codes), content_type="application/pdf"
+        render_purchase_order_pdf(po, supplier_codes=codes, include_prices=_can_view_cost(request)),
+        content_type="application/pdf",
     )
     response["Content-Disposition"] = f'inline; filename="{po.code}.pdf"'
     return response
@@ -557,7 +587,7 @@ def suggestions(request):
     form = SuggestionsForm(request.POST or None)
     errors: dict[int, str] = {}
     if request.method == "POST":
-        posted = _posted_suggestions(request)
+        posted = _posted_suggestions(request, with_prices=_can_view_cost(request))
         if form.is_valid():
             items = []
             for suggestion in (s for g in page.groups for s in g.rows):
@@ -620,14 +650,18 @@ def suggestions(request):
     )
 
 
-def _posted_suggestions(request) -> dict[int, dict]:
+def _posted_suggestions(request, *, with_prices: bool) -> dict[int, dict]:
     out = {}
     for raw in request.POST.getlist("variant"):
         variant_id = _int_or_none(raw)
         if variant_id is None:
             continue
         quantity_raw = request.POST.get(f"quantity_{variant_id}", "").strip()
-        price_raw = request.POST.get(f"price_{variant_id}", "").replace(".", "").strip()
+        price_raw = (
+            request.POST.get(f"price_{variant_id}", "").replace(".", "").strip()
+            if with_prices
+            else ""
+        )
         error = ""
         quantity = _int_or_none(quantity_raw or "0")
         if quantity is None or quantity < 0:
@@ -719,7 +753,7 @@ def receipt_create(request, pk: int):
         request.POST or None, initial={"warehouse": po.warehouse_id}, with_supplier=False
     )
     if request.method == "POST":
-        rows = [r for r in parse_rows(request.POST, price_key="line_unit_cost") if r.po_line_id]
+        rows = [r for r in parse_rows(request.POST, price_key=_cost_key(request)) if r.po_line_id]
     else:
         rows = [
             LineRow(
@@ -735,6 +769,8 @@ def receipt_create(request, pk: int):
         row.po_line = po_lines.get(row.po_line_id)
         row.variant = row.po_line.variant if row.po_line else None
     rows = [r for r in rows if r.po_line is not None]
+    if not _can_view_cost(request):
+        _hide_prices(rows)
     return _receipt_post_or_render(request, form=form, rows=rows, po=po)
 
 
@@ -742,8 +778,12 @@ def receipt_create(request, pk: int):
 def receipt_create_standalone(request):
     """Receive goods without a purchase order (supplier optional), lines by product search."""
     form = ReceiptForm(request.POST or None, with_supplier=True)
-    rows = parse_rows(request.POST, price_key="line_unit_cost") if request.method == "POST" else []
+    rows = (
+        parse_rows(request.POST, price_key=_cost_key(request)) if request.method == "POST" else []
+    )
     rows = _rows_with_added(request, rows, None, "receipt")
+    if not _can_view_cost(request):
+        _hide_prices(rows)
     return _receipt_post_or_render(request, form=form, rows=rows, po=None)
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from donhang.accounts.decorators import permission_required_403
 from donhang.core.errors import DomainError
 from donhang.core.integrations import IntegrationError, log_call
+from donhang.core.text import plain_int
 from donhang.orders.models import Order, Status, SubState
 from donhang.orders.selectors import order_list_by_codes
 from donhang.shipping import selectors, services
@@ -44,9 +45,9 @@ def _int_list(raw) -> list[int]:
     out = []
     for value in values:
         for part in str(value).split(","):
-            part = part.strip()
-            if part.isdigit():
-                out.append(int(part))
+            number = plain_int(part)
+            if number is not None:
+                out.append(number)
     return list(dict.fromkeys(out))[:MAX_BULK]
 
 

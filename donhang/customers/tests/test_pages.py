@@ -254,3 +254,9 @@ def test_sales_may_not_merge(login, make_variant, place_order):
     assert Order.objects.get(pk=second_order.pk).customer_id == duplicate.pk
     profile = client.get(reverse("customers:customer_detail", args=[keep.pk]))
     assert url not in profile.content.decode()
+
+
+@pytest.mark.parametrize("province", ["²", "99999999999999999999999", "-1"])
+def test_ward_options_never_fail_on_odd_numbers(client, province):
+    response = client.get(reverse("customers:ward_options"), {"province": province})
+    assert response.status_code in (200, 302)

@@ -5,7 +5,7 @@ from donhang.accounts.services import api_key_create
 from donhang.inventory.models import StockLevel
 from donhang.orders.models import SubState
 from donhang.purchasing import services
-from donhang.purchasing.models import GoodsReceipt, PurchaseOrder, Supplier
+from donhang.purchasing.models import GoodsReceipt, GoodsReceiptLine, PurchaseOrder, Supplier
 
 pytestmark = pytest.mark.django_db
 
@@ -114,18 +114,20 @@ def test_create_send_receive_purchase_order(api, supplier, stock_setup, warehous
     sent = _post(api["manager"], f"/api/v1/purchase-orders/{po['code']}/send")
     assert sent.status_code == 200 and sent.json()["status"] == "sent"
 
-    # …and partly received by the warehouse
+    # …and partly received by the warehouse, who does not see (or set) unit costs: the receipt
+    # keeps the purchase order's price
     received = _post(
         api["warehouse"],
         f"/api/v1/purchase-orders/{po['code']}/receipts",
-        {"lines": [{"sku": "AT01", "quantity": 6, "unit_cost": 70_000}]},
+        {"lines": [{"sku": "AT01", "quantity": 6}]},
     )
     assert received.status_code == 201, received.content
     body = received.json()
     assert body["purchase_order_status"] == "partially_received"
     assert body["receipt"]["purchase_order"] == po["code"]
     assert body["receipt"]["warehouse"] == "HN"
-    assert body["receipt"]["lines"] == [{"sku": "AT01", "quantity": 6, "unit_cost": 70_000}]
+    assert body["receipt"]["lines"] == [{"sku": "AT01", "quantity": 6, "unit_cost": None}]
+    assert GoodsReceiptLine.objects.get(receipt__code=body["receipt"]["code"]).unit_cost == 72_000
     assert StockLevel.objects.get(variant=stock_setup["shirt"], warehouse=warehouse).on_hand == 6
     waiting.refresh_from_db()
     assert waiting.sub_state == SubState.PACKING

@@ -203,7 +203,7 @@ def test_a_draft_cannot_be_received_from_the_page(client_for, make_variant, supp
 
 def test_standalone_receipt_by_product_search(client_for, make_variant, supplier, warehouse):
     variant = make_variant(sku="QJ02", cost=50_000)
-    client = client_for("warehouse")
+    client = client_for("manager")  # sees and sets unit costs (the warehouse does not)
 
     # The search finds the product without diacritics
     results = client.get(

@@ -34,9 +34,9 @@ def purchase_order(make_variant, supplier, warehouse, users):
 
 
 def test_pdf_in_vietnamese_keeps_diacritics(purchase_order, users, tmp_path):
-    # Given a warehouse user (who may view purchase orders) in the default language
+    # Given a manager (who may view purchase orders and their prices) in the default language
     client = Client()
-    client.force_login(users["warehouse"])
+    client.force_login(users["manager"])
 
     response = client.get(reverse("purchasing:purchase_order_pdf", args=[purchase_order.pk]))
 

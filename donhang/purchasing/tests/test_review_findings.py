@@ -22,7 +22,7 @@ def test_a_product_on_two_receipt_lines_moves_the_cost_to_the_average_of_all_uni
             services.ReceiptLineInput(variant_id=variant.pk, quantity=10, unit_cost=200_000),
             services.ReceiptLineInput(variant_id=variant.pk, quantity=10, unit_cost=200_000),
         ],
-        actor=users["warehouse"],
+        actor=users["manager"],
     )
 
     # Then the cost is (10 × 100,000 + 20 × 200,000) / 30, as if it were one line

@@ -65,7 +65,7 @@ def test_oldest_order_is_served_first_when_stock_is_short(
         warehouse=warehouse,
         supplier=supplier,
         lines=[services.ReceiptLineInput(sku="AT01", quantity=2, unit_cost=60_000)],
-        actor=users["warehouse"],
+        actor=users["manager"],
     )
 
     older.refresh_from_db()
@@ -133,7 +133,7 @@ def test_receipt_moves_cost_to_the_moving_average(make_variant, supplier, wareho
         warehouse=warehouse,
         supplier=supplier,
         lines=[services.ReceiptLineInput(variant_id=variant.pk, quantity=10, unit_cost=100_000)],
-        actor=users["warehouse"],
+        actor=users["manager"],
     )
 
     variant.refresh_from_db()
