@@ -77,6 +77,9 @@ INSTALLED_APPS = [
     "donhang.orders",
     "donhang.purchasing",
     "donhang.shipping",
+    "donhang.invoicing",
+    "donhang.marketplaces",
+    "donhang.chatbot",
     "donhang.web",
     "donhang.api",
 ]
@@ -214,6 +217,31 @@ PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 STOCKTAKE_PERIOD_DAYS = int(os.environ.get("STOCKTAKE_PERIOD_DAYS", "30"))
 # VAT rate of the shipping fee charged to buyers ("0", "5", "8", "10" or "exempt").
 SHIPPING_FEE_VAT_RATE = os.environ.get("SHIPPING_FEE_VAT_RATE", "8")
+# E-invoices: the last day of the temporary 8 % VAT rate (Resolution 204/2025/QH15: 31 Dec 2026);
+# an 8 % line invoiced after it is invoiced at 10 % and flagged for the accountant. Invoice PDFs
+# (buyers' details) are kept outside MEDIA_ROOT, in INVOICE_FILES_ROOT (default var/private).
+INVOICE_REDUCED_VAT_UNTIL = os.environ.get("INVOICE_REDUCED_VAT_UNTIL", "2026-12-31")
+INVOICE_FILES_ROOT = os.environ.get("INVOICE_FILES_ROOT", "")
+# Carrier webhooks: a body over this many bytes is refused (413) before it is read.
+WEBHOOK_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_MAX_BODY_BYTES", str(1024 * 1024)))
+# The public tracking page: lookups per client address, and failed lookups per order code or
+# tracking number, within the window (seconds); more answer 429. Counted in the default cache.
+TRACKING_LOOKUPS_PER_ADDRESS = int(os.environ.get("TRACKING_LOOKUPS_PER_ADDRESS", "30"))
+TRACKING_FAILURES_PER_CODE = int(os.environ.get("TRACKING_FAILURES_PER_CODE", "10"))
+TRACKING_LOOKUP_WINDOW_SECONDS = int(os.environ.get("TRACKING_LOOKUP_WINDOW_SECONDS", "600"))
+
+# --- marketplaces (Shopee, Lazada, TikTok Shop) ----------------------------------------------
+# Local time of the nightly full reconciliation of products and stock (off-peak).
+MARKETPLACE_RECONCILE_AT = os.environ.get("MARKETPLACE_RECONCILE_AT", "02:00")
+# Calls per second per shop we allow ourselves (the platforms' limits are per app and shop);
+# 0: no throttle. A shop's options may set its own ("calls_per_second").
+MARKETPLACE_CALLS_PER_SECOND = float(os.environ.get("MARKETPLACE_CALLS_PER_SECOND", "10"))
+# Where the demo's marketplace emulators listen (`make run`); the demo shops follow them.
+MARKETPLACE_EMULATOR_PORTS = {
+    "shopee": int(os.environ.get("SHOPEE_EMULATOR_PORT", "8721")),
+    "lazada": int(os.environ.get("LAZADA_EMULATOR_PORT", "8722")),
+    "tiktok_shop": int(os.environ.get("TIKTOK_EMULATOR_PORT", "8723")),
+}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 

@@ -18,6 +18,8 @@ urlpatterns = [
     path("inventory/", include("donhang.inventory.urls")),
     path("orders/", include("donhang.orders.urls")),
     path("shipping/", include("donhang.shipping.urls")),
+    path("invoicing/", include("donhang.invoicing.urls")),
+    path("marketplaces/", include("donhang.marketplaces.urls")),
     path("purchasing/", include("donhang.purchasing.urls")),
     path("", include("donhang.web.urls")),
 ]

@@ -76,8 +76,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shipping.add_shipment",
         "shipping.change_shipment",
         "shipping.reconcile_cod",
+        "shipping.reduce_cod",
         "shipping.view_carrieraccount",
         "shipping.view_codpayout",
+        # E-invoices: issue, replace and adjust; see the settings.
+        "invoicing.view_invoice",
+        "invoicing.issue_invoice",
+        "invoicing.correct_invoice",
+        "invoicing.view_invoiceaccount",
+        "invoicing.view_invoicetemplate",
+        "marketplaces.view_shopconnection",
+        "marketplaces.add_shopconnection",
+        "marketplaces.change_shopconnection",
+        "marketplaces.sync_shopconnection",
     ],
     Role.SALES: [
         "catalog.view_product",
@@ -94,6 +105,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.add_customer",
         "customers.change_customer",
         "shipping.view_shipment",
+        "invoicing.view_invoice",
+        "marketplaces.view_shopconnection",
     ],
     Role.WAREHOUSE: [
         # Stock, not the catalog: no catalog.change_product (names, SKUs, prices, active).
@@ -141,5 +154,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shipping.view_shipment",
         "shipping.reconcile_cod",
         "shipping.view_codpayout",
+        # E-invoices: issue, replace, adjust; templates and the automatic rule (the provider
+        # accounts' credentials are the owner's).
+        "invoicing.view_invoice",
+        "invoicing.issue_invoice",
+        "invoicing.correct_invoice",
+        "invoicing.view_invoiceaccount",
+        "invoicing.view_invoicetemplate",
+        "invoicing.add_invoicetemplate",
+        "invoicing.change_invoicetemplate",
+        "invoicing.change_autoissuerule",
     ],
 }

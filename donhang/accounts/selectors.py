@@ -32,9 +32,7 @@ def api_key_list() -> QuerySet[ApiKey]:
     return (
         ApiKey.objects.select_related("role", "created_by")
         .prefetch_related("created_by__groups")
-        .order_by(
-            F("revoked_at").asc(nulls_first=True), "-created_at"
-        )
+        .order_by(F("revoked_at").asc(nulls_first=True), "-created_at")
     )
 
 

@@ -89,6 +89,8 @@ def _register_routers() -> None:
     from donhang.catalog.api import router as catalog_router
     from donhang.customers.api import router as customers_router
     from donhang.inventory.api import router as inventory_router
+    from donhang.invoicing.api import router as invoicing_router
+    from donhang.marketplaces.api import router as marketplaces_router
     from donhang.orders.api import router as orders_router
     from donhang.orders.api import stock_router
     from donhang.purchasing.api import router as purchasing_router
@@ -102,6 +104,8 @@ def _register_routers() -> None:
     api.add_router("/", stock_router)
     api.add_router("/", purchasing_router)
     api.add_router("/", shipping_router)
+    api.add_router("/", invoicing_router)
+    api.add_router("/", marketplaces_router)
 
 
 _register_routers()

@@ -101,6 +101,7 @@ def order_list(request):
         (
             filters.sub_state,
             filters.channel,
+            filters.store,
             filters.warehouse,
             filters.payment_method,
             filters.date_from,
@@ -801,14 +802,17 @@ def order_edit(request, code):
     else:
         form = OrderEditForm(initial=OrderEditForm.initial_of(order))
         status = 200
-    return render(
-        request, "orders/order_edit.html", {"order": order, "form": form}, status=status
-    )
+    return render(request, "orders/order_edit.html", {"order": order, "form": form}, status=status)
 
 
 @require_POST
 @login_required
 def order_payment_add(request, code):
+    if not (
+        request.user.has_perm("orders.add_payment")
+        or request.user.has_perm("orders.refund_payment")
+    ):
+        raise PermissionDenied
     order = _order_or_404(code)
     form = PaymentForm(request.POST)
     if not form.is_valid():

@@ -13,7 +13,7 @@ NAVIGATION = [
     ("shipping:shipment_list", _("Shipping"), "shipping.view_shipment", True),
     ("web:area:invoices", _("E-invoices"), None, False),
     ("web:area:returns", _("Returns"), None, False),
-    ("web:area:marketplaces", _("Marketplaces"), None, False),
+    ("marketplaces:connection_list", _("Marketplaces"), "marketplaces.view_shopconnection", False),
     ("web:area:chatbot", _("Chatbot"), None, False),
     ("web:area:reports", _("Reports"), None, False),
 ]

@@ -3,13 +3,13 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from donhang.marketplaces.selectors import connections_with_problems
 from donhang.web.selectors import dashboard_summary
 
 # Areas of the mission that are not built yet: the page says so plainly.
 PLANNED_AREAS = {
     "invoices": _("E-invoices"),
     "returns": _("Returns"),
-    "marketplaces": _("Marketplaces"),
     "chatbot": _("Chatbot"),
     "reports": _("Reports"),
 }
@@ -18,7 +18,17 @@ PLANNED_AREAS = {
 @login_required
 def dashboard(request):
     summary = dashboard_summary(include_revenue=request.user.has_perm("accounts.view_revenue"))
-    return render(request, "web/dashboard.html", {"summary": summary})
+    # Marketplace shops whose stock pushes fail or whose authorization must be renewed.
+    marketplace_problems = (
+        connections_with_problems()
+        if request.user.has_perm("marketplaces.view_shopconnection")
+        else []
+    )
+    return render(
+        request,
+        "web/dashboard.html",
+        {"summary": summary, "marketplace_problems": marketplace_problems},
+    )
 
 
 @login_required

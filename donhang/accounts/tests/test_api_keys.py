@@ -1,11 +1,13 @@
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import ProtectedError
 from django.test import Client
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from donhang.accounts.models import ApiKey
 from donhang.accounts.principal import Principal
@@ -174,7 +176,7 @@ def test_deactivating_a_person_stops_the_keys_they_created(owner_client, make_us
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "unauthorized"
     listing = owner_client.get(reverse("accounts:api_key_list")).text
-    row = re.search(r'<tr data-api-key-prefix=.*?</tr>', listing, re.S).group(0)
+    row = re.search(r"<tr data-api-key-prefix=.*?</tr>", listing, re.S).group(0)
     assert "Stopped: its creator is deactivated" in row
     assert "Trần Văn Minh" in row and "chu2" in row and "Owner" in row
     # and they work again when the person is back
@@ -185,8 +187,6 @@ def test_deactivating_a_person_stops_the_keys_they_created(owner_client, make_us
 
 
 def test_a_person_with_keys_cannot_be_deleted_only_deactivated(owner_client, owner):
-    from django.db.models import ProtectedError
-
     create_in_ui(owner_client)
 
     # Deleting would leave a key without a creator, which is a command-line key that never stops.
@@ -195,10 +195,6 @@ def test_a_person_with_keys_cannot_be_deleted_only_deactivated(owner_client, own
 
 
 def test_last_use_is_written_at_most_once_a_minute(owner_client):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     raw_key, _ = create_in_ui(owner_client)
     call_me(raw_key)
     key = ApiKey.objects.get()
@@ -221,6 +217,6 @@ def test_command_line_keys_say_so_in_the_list(owner_client):
 
     listing = owner_client.get(reverse("accounts:api_key_list")).text
 
-    row = re.search(r'<tr data-api-key-prefix=.*?</tr>', listing, re.S).group(0)
+    row = re.search(r"<tr data-api-key-prefix=.*?</tr>", listing, re.S).group(0)
     assert "command line" in row
     assert call_me(out.getvalue().strip()).status_code == 200

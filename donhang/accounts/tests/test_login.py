@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from donhang.accounts.models import LoginFailure
 from donhang.accounts.tests.conftest import PASSWORD
+from donhang.core.errors import ValidationFailed
 
 pytestmark = pytest.mark.django_db
 
@@ -226,8 +227,6 @@ def test_a_look_alike_name_logs_in_as_the_user_it_is_counted_for(client, make_us
 
 
 def test_a_look_alike_of_an_existing_username_cannot_be_created(make_user):
-    from donhang.core.errors import ValidationFailed
-
     make_user("manager", "manager")
 
     for name in ("ｍａｎａｇｅｒ", "Manager"):

@@ -1,7 +1,9 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 
+from donhang.accounts.services import user_create
 from donhang.catalog import selectors, services
 from donhang.catalog.models import Category, Product, Variant
 from donhang.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -203,10 +205,6 @@ def test_product_list_annotates_counts_prices_and_stock(make_product, warehouses
 
 
 def test_price_change_needs_change_price_permission(make_product, db):
-    from django.contrib.auth.models import Group, Permission
-
-    from donhang.accounts.services import user_create
-
     product = make_product()
     variant = product.variants.get()
     clerk = user_create(username="clerk", password="x-123456789", role="sales")
@@ -229,8 +227,6 @@ def test_price_change_needs_change_price_permission(make_product, db):
 
 
 def test_warehouse_role_may_not_change_products(make_product, db):
-    from donhang.accounts.services import user_create
-
     product = make_product()
     keeper = user_create(username="thukho", password="x-123456789", role="warehouse")
 

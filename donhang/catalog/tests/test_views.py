@@ -90,9 +90,7 @@ def test_negative_margin_is_highlighted(owner_client, make_product):
     assert "-100.000 ₫" in html
 
 
-def test_warehouse_user_sees_no_cost_and_cannot_change_the_catalog(
-    warehouse_client, make_product
-):
+def test_warehouse_user_sees_no_cost_and_cannot_change_the_catalog(warehouse_client, make_product):
     # Issue 9: warehouse staff could rename products, change SKUs and deactivate products.
     product = make_product(defaults={"cost_price": 80_000, "sale_price": 159_000})
     variant = product.variants.get()
