@@ -26,6 +26,40 @@ class Job:
 
 JOBS = [
     Job("poll_shipments", "donhang.shipping.tasks.poll_shipments_task", timedelta(minutes=10)),
+    # E-invoices: the tax authority's code, the provider's PDF (then the email to the buyer).
+    Job(
+        "follow_up_invoices",
+        "donhang.invoicing.tasks.follow_up_invoices_task",
+        timedelta(minutes=2),
+    ),
+    # Marketplaces: stock changes pushed every cycle, orders polled (pushes bring most sooner),
+    # tokens refreshed ahead of expiry, the nightly reconciliation checked for being due.
+    Job(
+        "marketplaces_sync_stock",
+        "donhang.marketplaces.tasks.sync_stock_task",
+        timedelta(seconds=30),
+    ),
+    Job(
+        "marketplaces_poll_orders",
+        "donhang.marketplaces.tasks.poll_orders_task",
+        timedelta(minutes=5),
+    ),
+    Job(
+        "marketplaces_refresh_tokens",
+        "donhang.marketplaces.tasks.refresh_tokens_task",
+        timedelta(minutes=10),
+    ),
+    Job(
+        "marketplaces_reconcile",
+        "donhang.marketplaces.tasks.reconcile_due_task",
+        timedelta(minutes=10),
+    ),
+    # The demo's shops on the emulators (only those) authorize themselves once these are up.
+    Job(
+        "marketplaces_emulator_authorize",
+        "donhang.marketplaces.tasks.authorize_emulator_shops_task",
+        timedelta(minutes=1),
+    ),
 ]
 
 

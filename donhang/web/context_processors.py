@@ -11,7 +11,7 @@ NAVIGATION = [
     ("customers:customer_list", _("Customers"), "customers.view_customer", True),
     ("purchasing:purchase_order_list", _("Purchasing"), "purchasing.view_purchaseorder", True),
     ("shipping:shipment_list", _("Shipping"), "shipping.view_shipment", True),
-    ("web:area:invoices", _("E-invoices"), None, False),
+    ("invoicing:invoice_list", _("E-invoices"), "invoicing.view_invoice", False),
     ("web:area:returns", _("Returns"), None, False),
     ("marketplaces:connection_list", _("Marketplaces"), "marketplaces.view_shopconnection", False),
     ("web:area:chatbot", _("Chatbot"), None, False),

@@ -8,7 +8,6 @@ from donhang.web.selectors import dashboard_summary
 
 # Areas of the mission that are not built yet: the page says so plainly.
 PLANNED_AREAS = {
-    "invoices": _("E-invoices"),
     "returns": _("Returns"),
     "chatbot": _("Chatbot"),
     "reports": _("Reports"),

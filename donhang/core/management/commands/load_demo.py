@@ -12,6 +12,8 @@ class Command(BaseCommand):
         from donhang.accounts.demo import load_demo_users
         from donhang.catalog.demo import load_demo_catalog
         from donhang.inventory.demo import load_demo_warehouses
+        from donhang.invoicing.demo import load_demo_invoicing
+        from donhang.marketplaces.demo import load_demo_marketplaces
         from donhang.orders.demo import load_demo_orders
         from donhang.purchasing.demo import load_demo_suppliers
         from donhang.shipping.demo import load_demo_carriers
@@ -23,4 +25,6 @@ class Command(BaseCommand):
             load_demo_suppliers(actor=owner, warehouse=warehouses[0])
             load_demo_carriers(actor=owner, pickup_warehouse=warehouses[0])
             load_demo_orders(actor=owner)
+            load_demo_invoicing(actor=owner)
+            load_demo_marketplaces(actor=owner, warehouse=warehouses[0])
         self.stdout.write(self.style.SUCCESS(_("Demo data is ready.")))
