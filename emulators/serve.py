@@ -43,6 +43,29 @@
   any time (the demo loader can send the catalogue's SKUs that way). A simulated buyer orders on
   each marketplace every ``--buyer-interval`` seconds (0: never; ``POST /_emulator/orders``
   places one). Their clocks run at real time; one status step takes ``--marketplace-step-seconds``.
+* Chat channels and the LLM (``--no-chat`` leaves them out); control pages to play a customer:
+  ``http://127.0.0.1:8731/_emulator/chat`` (Messenger) and ``…:8732/_emulator/chat`` (Zalo).
+
+  - Messenger (Graph API): ``http://127.0.0.1:8731`` (``/v25.0/me/messages``;
+    ``--messenger-port`` or ``MESSENGER_EMULATOR_PORT``), page ``104729385610247``, page access
+    token ``EAAdemoPageToken0donhang0Messenger0PageAccessToken0104729385610247``, app
+    ``1938475610293847`` with app secret ``3f9c2a7d5e8b41c6a0d9e7f2b4c81a5d``
+    (``--messenger-app-secret``), verify token ``donhang-demo-verify-token``
+    (``--messenger-verify-token``). Events go to ``<callback-base>/chatbot/webhooks/messenger/``
+    signed ``X-Hub-Signature-256``; ``curl -XPOST localhost:8731/_emulator/verify`` runs the
+    verification handshake against it. See ``emulators.messenger.app``.
+  - Zalo OA: ``http://127.0.0.1:8732`` for both ``openapi.zalo.me`` and ``oauth.zaloapp.com``
+    paths (``--zalo-port`` or ``ZALO_EMULATOR_PORT``), app ``2718281828459045235`` with App
+    secret ``ZkDemoAppSecret0donhang0Zalo0App``, OA ``3141592653589793238`` with OA secret
+    key ``ZkDemoOASecret00donhang0Zalo0OA0`` (``--zalo-oa-secret``), demo tokens
+    ``zoa-demo-access-token-donhang-3141592653589793238`` / ``zoa-demo-refresh-token-donhang-
+    3141592653589793238`` (25 h / 3 months, refresh single use). Events go to
+    ``<callback-base>/chatbot/webhooks/zalo/`` with ``X-ZEvent-Signature: mac=…``. See
+    ``emulators.zalo_oa.app``.
+  - LLM: ``http://127.0.0.1:8733/v1`` (``--llm-port`` or ``LLM_EMULATOR_PORT``), API key
+    ``demo-llm-key`` (``--llm-api-key``), any model name; answers what
+    ``POST /_emulator/script`` queued, else a 500 (``--llm-on-empty echo`` repeats the user).
+    See ``emulators.openai_compat.app``.
 * All: control endpoints under ``/_emulator/`` (see ``emulators.control`` and
   ``emulators.marketplace``), e.g.
   ``curl -XPOST localhost:8701/_emulator/tick -d '{"seconds": 3600}'``.
@@ -73,11 +96,14 @@ from emulators.common import VN_TZ, Clock
 from emulators.ghn import GhnEmulator
 from emulators.lazada import LazadaEmulator
 from emulators.marketplace import DEMO_PRODUCTS
+from emulators.messenger import MessengerEmulator
 from emulators.misa import MisaEmulator
+from emulators.openai_compat import OpenAICompatEmulator
 from emulators.shopee import ShopeeEmulator
 from emulators.sinvoice import SInvoiceEmulator
 from emulators.tiktok_shop import TiktokShopEmulator
 from emulators.viettelpost import ViettelPostEmulator
+from emulators.zalo_oa import ZaloOaEmulator
 
 log = logging.getLogger("emulators")
 
@@ -167,6 +193,40 @@ def build_marketplaces(args) -> tuple[ShopeeEmulator, LazadaEmulator, TiktokShop
     return shopee, lazada, tiktok
 
 
+def build_chat(args) -> tuple[MessengerEmulator, ZaloOaEmulator, OpenAICompatEmulator]:
+    """The Messenger, Zalo OA and LLM emulators with the demo credentials, real-time clocks."""
+    base = args.callback_base.rstrip("/")
+    no_push = getattr(args, "no_webhooks", False)
+    seed = int(time.time()) if getattr(args, "seed", None) is None else args.seed
+    messenger_kwargs = {}
+    if getattr(args, "messenger_app_secret", None):
+        messenger_kwargs["app_secret"] = args.messenger_app_secret
+    if getattr(args, "messenger_verify_token", None):
+        messenger_kwargs["verify_token"] = args.messenger_verify_token
+    messenger = MessengerEmulator(
+        clock=Clock(datetime.now(VN_TZ)),
+        seed=seed,
+        webhook_target=None if no_push else f"{base}/chatbot/webhooks/messenger/",
+        **messenger_kwargs,
+    )
+    zalo_kwargs = {}
+    if getattr(args, "zalo_oa_secret", None):
+        zalo_kwargs["oa_secret"] = args.zalo_oa_secret
+    zalo = ZaloOaEmulator(
+        clock=Clock(datetime.now(VN_TZ)),
+        seed=seed + 1,
+        webhook_target=None if no_push else f"{base}/chatbot/webhooks/zalo/",
+        **zalo_kwargs,
+    )
+    llm = OpenAICompatEmulator(
+        api_key=getattr(args, "llm_api_key", "demo-llm-key") or None,
+        on_empty=getattr(args, "llm_on_empty", "error"),
+        clock=Clock(datetime.now(VN_TZ)),
+        seed=seed + 2,
+    )
+    return messenger, zalo, llm
+
+
 def run_buyers(emulators, interval: float, stop: threading.Event) -> None:
     """A simulated buyer orders on each marketplace every ``interval`` seconds."""
     while not stop.wait(interval):
@@ -233,6 +293,17 @@ def main(argv=None) -> None:
     p.add_argument("--marketplace-step-seconds", type=float, default=60.0)
     p.add_argument("--buyer-interval", type=float, default=180.0, help="0: no simulated buyers")
     p.add_argument("--tiktok-redirect-url", default=None)
+    p.add_argument(
+        "--messenger-port", type=int, default=int(env.get("MESSENGER_EMULATOR_PORT", 8731))
+    )
+    p.add_argument("--zalo-port", type=int, default=int(env.get("ZALO_EMULATOR_PORT", 8732)))
+    p.add_argument("--llm-port", type=int, default=int(env.get("LLM_EMULATOR_PORT", 8733)))
+    p.add_argument("--no-chat", action="store_true", help="leave Messenger, Zalo and the LLM out")
+    p.add_argument("--messenger-app-secret", default=None, help="default: the demo app secret")
+    p.add_argument("--messenger-verify-token", default=None, help="default: the demo one")
+    p.add_argument("--zalo-oa-secret", default=None, help="default: the demo OA secret key")
+    p.add_argument("--llm-api-key", default="demo-llm-key", help="empty: no key needed")
+    p.add_argument("--llm-on-empty", choices=("error", "echo"), default="error")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
@@ -287,6 +358,22 @@ def main(argv=None) -> None:
             threading.Thread(
                 target=run_buyers, args=(markets, args.buyer_interval, stop), daemon=True
             ).start()
+    if not args.no_chat:
+        chat = build_chat(args)
+        ports = (args.messenger_port, args.zalo_port, args.llm_port)
+        for emu, port in zip(chat, ports, strict=True):
+            threading.Thread(
+                target=run_simple,
+                args=(args.host, port, emu.wsgi_app),
+                kwargs={"threaded": True, "use_reloader": False},
+                daemon=True,
+            ).start()
+        log.info("Messenger (Graph API) on http://%s:%d", args.host, args.messenger_port)
+        log.info("Zalo OA on http://%s:%d", args.host, args.zalo_port)
+        log.info("LLM (OpenAI-compatible) on http://%s:%d/v1", args.host, args.llm_port)
+        threading.Thread(
+            target=run_clock, args=(chat, 1.0, args.pump_interval, stop), daemon=True
+        ).start()
     speed = ghn.step_seconds / args.step_seconds
     try:
         run_clock((ghn, vtp), speed, args.pump_interval, stop)
