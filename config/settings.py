@@ -6,6 +6,15 @@ DEBUG             default: off
 ALLOWED_HOSTS     comma-separated, default: localhost,127.0.0.1,[::1]
 DONHANG_VAR_DIR   where the SQLite file, the secret key and uploads live (default ./var)
 API_DOCS_PUBLIC   the API docs page and schema without logging in (default: off)
+
+Scale (README "Running at scale"):
+DATABASE_REPLICA_URL   a read replica: dashboard and report reads go there (config/routers.py)
+DATABASE_CONN_MAX_AGE  seconds a PostgreSQL connection is kept (default 60; 0 behind PgBouncer)
+DATABASE_POOLER        "pgbouncer": PgBouncer in transaction mode (no server-side cursors)
+TASKS_BACKEND          "database" (default, the embedded queue) or "redis" (RQ on REDIS_URL)
+REDIS_URL              the Redis of the task queue (default redis://127.0.0.1:6379/0)
+CACHE_URL              redis://… puts the cache (rate limits, throttles) on Redis; default in-process
+MAX_CONCURRENT_REQUESTS  requests one web process serves at once; more wait briefly, then 503
 """
 
 import os
@@ -79,12 +88,17 @@ INSTALLED_APPS = [
     "donhang.shipping",
     "donhang.invoicing",
     "donhang.marketplaces",
+    "donhang.returns",
     "donhang.chatbot",
     "donhang.web",
     "donhang.api",
 ]
 
 MIDDLEWARE = [
+    # 503 with Retry-After, not 500, while the database is unreachable or busy, and when this
+    # process already serves MAX_CONCURRENT_REQUESTS requests (donhang.core.middleware).
+    "donhang.core.middleware.ServiceUnavailableMiddleware",
+    "donhang.core.middleware.ConcurrencyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "donhang.web.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -120,7 +134,38 @@ TEMPLATES = [
 
 # --- database -------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'donhang.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+    )
+}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # A health check before reusing a kept connection: after a database restart the first
+    # request gets a fresh connection instead of an error.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Fail fast when the database is unreachable: a request answers 503 in seconds.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "5"))
+    )
+    if os.environ.get("DATABASE_POOLER", "").lower() == "pgbouncer":
+        # Transaction pooling hands each transaction any server connection: a named cursor
+        # (iterator() on PostgreSQL) would not survive between transactions.
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+if DATABASE_REPLICA_URL := os.environ.get("DATABASE_REPLICA_URL", ""):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            DATABASE_REPLICA_URL, conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+        ),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "DISABLE_SERVER_SIDE_CURSORS": DATABASES["default"].get(
+            "DISABLE_SERVER_SIDE_CURSORS", False
+        ),
+        # Tests read the test database through it, as they would a replica.
+        "TEST": {"MIRROR": "default"},
+    }
+# Reads of the dashboard and reports go to the replica when there is one.
+DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
@@ -190,11 +235,33 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- background tasks -----------------------------------------------------
-TASKS = {
-    "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+# TASKS_BACKEND: "database" (the embedded default: the queue is a table, `manage.py db_worker`)
+# or "redis" (RQ on REDIS_URL, `manage.py rqworker default --with-scheduler`); a dotted path
+# names any other django_tasks backend.
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+_tasks_backend = os.environ.get("TASKS_BACKEND", "database").strip() or "database"
+if _tasks_backend.lower() in {"redis", "rq"}:
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {
+        "default": {
+            "URL": REDIS_URL,
+            # A job still running after this long is stopped (our tasks take seconds).
+            "DEFAULT_TIMEOUT": int(os.environ.get("RQ_JOB_TIMEOUT", "600")),
+        }
     }
-}
+    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+    RQ_SHOW_ADMIN_LINK = False
+else:
+    TASKS = {
+        "default": {
+            "BACKEND": (
+                "django_tasks_db.DatabaseBackend"
+                if _tasks_backend.lower() in {"database", "db"}
+                else _tasks_backend
+            )
+        }
+    }
 
 # Email to customers (shipping progress). Without EMAIL_HOST, messages go to the console.
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
@@ -243,7 +310,25 @@ MARKETPLACE_EMULATOR_PORTS = {
     "tiktok_shop": int(os.environ.get("TIKTOK_EMULATOR_PORT", "8723")),
 }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# CACHE_URL=redis://…: one cache shared by every web process and machine (Django's RedisCache),
+# so rate limits and throttles count across them; default: each process its own memory.
+if (CACHE_URL := os.environ.get("CACHE_URL", "")).startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "donhang",
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Load shedding (donhang.core.middleware.ConcurrencyLimitMiddleware): requests one web process
+# serves at once (0: no limit); a request over it waits up to MAX_QUEUE_WAIT_SECONDS for a slot,
+# then answers 503 with Retry-After. A database that cannot be reached answers 503 too.
+MAX_CONCURRENT_REQUESTS = int(os.environ.get("MAX_CONCURRENT_REQUESTS", "0"))
+MAX_QUEUE_WAIT_SECONDS = float(os.environ.get("MAX_QUEUE_WAIT_SECONDS", "2"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES")

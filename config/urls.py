@@ -20,6 +20,7 @@ urlpatterns = [
     path("shipping/", include("donhang.shipping.urls")),
     path("invoicing/", include("donhang.invoicing.urls")),
     path("marketplaces/", include("donhang.marketplaces.urls")),
+    path("chatbot/", include("donhang.chatbot.urls")),
     path("purchasing/", include("donhang.purchasing.urls")),
     path("", include("donhang.web.urls")),
 ]

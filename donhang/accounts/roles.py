@@ -89,6 +89,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "marketplaces.add_shopconnection",
         "marketplaces.change_shopconnection",
         "marketplaces.sync_shopconnection",
+        # Returns: open, receive, inspect, exchange, close; refunds with orders.refund_payment.
+        "returns.view_return",
+        "returns.add_return",
+        "returns.change_return",
+        "returns.receive_return",
+        "returns.inspect_return",
+        # Chatbot: the inbox (take over, answer), the bot's settings and FAQ; the channels'
+        # secrets (Messenger, Zalo OA, widgets) are the owner's.
+        "chatbot.view_conversation",
+        "chatbot.reply_conversation",
+        "chatbot.talk_to_bot",
+        "chatbot.change_botsettings",
+        "chatbot.add_faqentry",
+        "chatbot.change_faqentry",
+        "chatbot.delete_faqentry",
+        "chatbot.view_channelconnection",
     ],
     Role.SALES: [
         "catalog.view_product",
@@ -107,6 +123,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shipping.view_shipment",
         "invoicing.view_invoice",
         "marketplaces.view_shopconnection",
+        # Returns: open them for customers, exchanges, cancel and close (no stock, no money).
+        "returns.view_return",
+        "returns.add_return",
+        "returns.change_return",
+        # Chatbot: the inbox (take over from the bot, answer customers, hand back).
+        "chatbot.view_conversation",
+        "chatbot.reply_conversation",
+        "chatbot.talk_to_bot",
     ],
     Role.WAREHOUSE: [
         # Stock, not the catalog: no catalog.change_product (names, SKUs, prices, active).
@@ -131,6 +155,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "shipping.view_shipment",
         "shipping.add_shipment",
         "shipping.change_shipment",
+        # Returns: receive the goods and inspect them.
+        "returns.view_return",
+        "returns.receive_return",
+        "returns.inspect_return",
     ],
     Role.ACCOUNTANT: [
         "catalog.view_product",
@@ -164,5 +192,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "invoicing.add_invoicetemplate",
         "invoicing.change_invoicetemplate",
         "invoicing.change_autoissuerule",
+        # Returns: refunds (orders.refund_payment) and the e-invoice corrections they prepare.
+        "returns.view_return",
     ],
 }

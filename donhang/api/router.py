@@ -87,6 +87,7 @@ def _register_routers() -> None:
     # Each domain app exposes `router` in its api.py; they are mounted here.
     from donhang.accounts.api import router as accounts_router
     from donhang.catalog.api import router as catalog_router
+    from donhang.chatbot.api import router as chatbot_router
     from donhang.customers.api import router as customers_router
     from donhang.inventory.api import router as inventory_router
     from donhang.invoicing.api import router as invoicing_router
@@ -106,6 +107,7 @@ def _register_routers() -> None:
     api.add_router("/", shipping_router)
     api.add_router("/", invoicing_router)
     api.add_router("/", marketplaces_router)
+    api.add_router("/", chatbot_router)
 
 
 _register_routers()

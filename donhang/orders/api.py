@@ -160,9 +160,17 @@ class EventOut(Schema):
     message: str
 
 
+class StoreOut(Schema):
+    id: int
+    channel: str
+    external_id: str = Field(..., description="The shop's id on the channel")
+    name: str
+
+
 class OrderOut(Schema):
     code: str
     channel: str
+    store: StoreOut | None = Field(None, description="The shop of the channel (marketplaces)")
     external_id: str
     status: str
     sub_state: str
@@ -210,6 +218,16 @@ def order_out(order: Order, *, with_lines: bool = True, with_events: bool = Fals
     data = {
         "code": order.code,
         "channel": order.channel,
+        "store": (
+            {
+                "id": order.store.pk,
+                "channel": order.store.channel,
+                "external_id": order.store.external_id,
+                "name": order.store.name,
+            }
+            if order.store_id
+            else None
+        ),
         "external_id": order.external_id,
         "status": order.status,
         "sub_state": order.sub_state,
@@ -438,6 +456,7 @@ class OrderQuery(Schema):
     status: str = ""
     sub_state: str = ""
     channel: str = ""
+    store: int | None = Field(None, ge=1, le=2**62, description="Shop id (marketplace shops)")
     warehouse: str = Field("", description="Warehouse code")
     payment_method: str = ""
     date_from: date | None = None
@@ -461,6 +480,7 @@ def list_orders(request, query: Query[OrderQuery]):
             status=query.status,
             sub_state=query.sub_state,
             channel=query.channel,
+            store=query.store,
             warehouse=warehouse_id,
             payment_method=query.payment_method,
             date_from=query.date_from,

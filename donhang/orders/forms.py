@@ -21,6 +21,7 @@ from donhang.orders.models import (
     Channel,
     PaymentMethod,
     PaymentRecordMethod,
+    SalesStore,
     ShippingFeePayer,
     Status,
     SubState,
@@ -62,6 +63,12 @@ class OrderFilterForm(forms.Form):
         required=False,
         choices=_all(gettext_lazy("All")) + Channel.choices,
     )
+    store = forms.ModelChoiceField(
+        label=gettext_lazy("Shop"),
+        required=False,
+        queryset=SalesStore.objects.order_by("channel", "name", "id"),
+        empty_label=gettext_lazy("All"),
+    )
     warehouse = forms.ModelChoiceField(
         label=gettext_lazy("Warehouse"),
         required=False,
@@ -87,6 +94,8 @@ class OrderFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not SalesStore.objects.exists():  # one shop per channel: nothing to choose
+            del self.fields["store"]
         for f in self.fields.values():
             css = "form-select" if isinstance(f.widget, forms.Select) else "form-control"
             f.widget.attrs["class"] = f"{css} {css}-sm"
@@ -96,10 +105,12 @@ class OrderFilterForm(forms.Form):
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
         warehouse = data.get("warehouse")
+        store = data.get("store")
         return OrderFilters(
             status=data.get("status") or "",
             sub_state=data.get("sub_state") or "",
             channel=data.get("channel") or "",
+            store=store.pk if store else None,
             warehouse=warehouse.pk if warehouse else None,
             payment_method=data.get("payment_method") or "",
             date_from=data.get("date_from"),

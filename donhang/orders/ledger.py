@@ -2,13 +2,16 @@
 
 Inventory checks its own cache against its ledger (inventory.services.stock_levels_rebuild);
 this module adds what only orders know: reservations belong to open orders, every handed-over
-line left the warehouse exactly once, and every returned parcel came back in.
+line left the warehouse exactly once, and every returned parcel came back in. Apps above orders
+add their own checks through the hook ``ledger.check`` (() -> list of sentences): returns checks
+that inspected returns reconcile with the movements they posted.
 """
 
 from __future__ import annotations
 
 from django.db.models import Q, Sum
 
+from donhang.core import hooks
 from donhang.inventory.models import Reservation, StockMovement
 from donhang.inventory.services import stock_levels_rebuild
 from donhang.orders.models import OPEN_STATUSES, OrderLine, Status
@@ -78,6 +81,8 @@ def orders_ledger_problems() -> list[str]:
                 f"order {codes.get(line_id)} line={line_id} warehouse={warehouse_id}: returned "
                 f"parcel, {-units} units sold but {came_back} received back"
             )
+    for more in hooks.emit("ledger.check"):
+        problems += list(more or [])
     return problems
 
 

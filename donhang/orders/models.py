@@ -61,6 +61,18 @@ class PaymentRecordMethod(models.TextChoices):
     CASH = "cash", _("Cash")
     CARD = "card", _("Card")
     MARKETPLACE_SETTLEMENT = "marketplace_settlement", _("Marketplace settlement")
+    # The value of goods returned for an exchange: taken off the returned order (a refund) and
+    # paid towards the exchange order. No money moves.
+    EXCHANGE_CREDIT = "exchange_credit", _("Credit from returned goods (exchange)")
+
+
+class ReturnState(models.TextChoices):
+    """Whether goods of the order came back through returns (set by donhang.returns through
+    orders.services.returns_support): shown beside the status as "returned (partial)"."""
+
+    NONE = "", _("—")
+    PARTIAL = "partial", _("Returned (partial)")
+    FULL = "full", _("Returned (all)")
 
 
 class DiscountFunder(models.TextChoices):
@@ -81,9 +93,44 @@ class AllocationStrategy(models.TextChoices):
 OPEN_STATUSES = (Status.NEW, Status.PROCESSING)
 
 
+class SalesStore(models.Model):
+    """One shop of a channel where a seller may run several (two Shopee shops): a channel of
+    its own for warehouse rules, stock publishing, the order list and reports. Orders keep both
+    the channel (the platform) and the store. Created by the app that connects the shop
+    (donhang.marketplaces) through `sales_store_save`."""
+
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    external_id = models.CharField(_("shop id on the channel"), max_length=64)
+    name = models.CharField(_("shop name"), max_length=150)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["channel", "name", "id"]
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="salesstore_unique_channel_shop"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} · {self.name}"
+
+
 class Order(BuyerIdentity):
     code = models.CharField(_("order code"), max_length=20, unique=True, null=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    store = models.ForeignKey(
+        SalesStore,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("shop"),
+        help_text=_("The shop of the channel the order came from (marketplaces)."),
+    )
     external_id = models.CharField(_("channel order id"), max_length=64, blank=True)
 
     customer = models.ForeignKey(
@@ -153,6 +200,14 @@ class Order(BuyerIdentity):
     paid_total = models.BigIntegerField(_("paid"), default=0)
     refunded_total = models.BigIntegerField(_("refunded"), default=0)
     fees_total = models.BigIntegerField(_("fees withheld"), default=0)
+    return_state = models.CharField(
+        _("returns"), max_length=10, choices=ReturnState.choices, default="", blank=True
+    )
+    returned_quantity = models.PositiveIntegerField(
+        _("units returned"),
+        default=0,
+        help_text=_("Units of the order that came back through returns (received)."),
+    )
     money_locked_at = models.DateTimeField(
         _("money frozen at"),
         null=True,
@@ -203,6 +258,7 @@ class Order(BuyerIdentity):
             models.Index(fields=["status", "-id"], name="order_status_id"),
             models.Index(fields=["status", "sub_state", "-id"], name="order_status_sub_id"),
             models.Index(fields=["channel", "-id"], name="order_channel_id"),
+            models.Index(fields=["store", "-id"], name="order_store_id"),
             models.Index(fields=["customer_phone"], name="order_phone"),
             models.Index(fields=["created_at"], name="order_created_at"),
             models.Index(fields=["warehouse", "-id"], name="order_warehouse_id"),
@@ -362,9 +418,18 @@ class OrderEvent(models.Model):
 
 
 class ChannelRule(models.Model):
-    """How orders of one channel choose their warehouses."""
+    """How orders of one channel (or of one shop of it: `store`) choose their warehouses. A
+    shop without a rule of its own follows its channel's."""
 
-    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    store = models.OneToOneField(
+        SalesStore,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="channel_rule",
+        verbose_name=_("shop"),
+    )
     strategy = models.CharField(
         _("warehouse choice"),
         max_length=20,
@@ -378,8 +443,17 @@ class ChannelRule(models.Model):
         help_text=_("Empty: every active warehouse."),
     )
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel"],
+                condition=Q(store__isnull=True),
+                name="channelrule_unique_channel",
+            )
+        ]
+
     def __str__(self):
-        return self.get_channel_display()
+        return str(self.store) if self.store_id else self.get_channel_display()
 
 
 class IdempotencyRecord(models.Model):

@@ -13,7 +13,8 @@ from donhang.core.text import fold
 from donhang.inventory import reservations
 from donhang.inventory.models import Reservation
 from donhang.inventory.selectors import available_to_promise
-from donhang.orders.models import ChannelRule, Order, OrderEvent, OrderLine
+from donhang.orders.models import Order, OrderEvent, OrderLine, SalesStore
+from donhang.orders.services._common import channel_rule_for
 
 PAGE_SIZE = 50
 _CODE = re.compile(r"^dh\d+$", re.I)
@@ -25,6 +26,7 @@ class OrderFilters:
     status: str = ""
     sub_state: str = ""
     channel: str = ""
+    store: int | None = None  # one shop of a channel (SalesStore id)
     warehouse: int | None = None
     payment_method: str = ""
     date_from: date | None = None
@@ -60,6 +62,8 @@ def _filtered(filters: OrderFilters, *, with_status: bool = True) -> QuerySet[Or
         qs = qs.filter(sub_state=filters.sub_state)
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
+    if filters.store:
+        qs = qs.filter(store_id=filters.store)
     if filters.warehouse:
         qs = qs.filter(warehouse_id=filters.warehouse)
     if filters.payment_method:
@@ -92,7 +96,7 @@ def order_list(
     with_counts: bool = True,
 ) -> OrderPage:
     """Newest first, keyset-paginated on id: `after` gives older orders, `before` newer ones."""
-    qs = _filtered(filters).select_related("shipping_province", "warehouse")
+    qs = _filtered(filters).select_related("shipping_province", "warehouse", "store")
     if before:
         rows = list(qs.filter(id__gt=before).order_by("id")[: limit + 1])
         has_more_newer = len(rows) > limit
@@ -122,7 +126,7 @@ def order_counts(*, filters: OrderFilters) -> dict[str, int]:
 def order_get(*, code: str) -> Order | None:
     return (
         Order.objects.select_related(
-            "customer", "shipping_province", "shipping_ward", "warehouse", "created_by"
+            "customer", "shipping_province", "shipping_ward", "warehouse", "created_by", "store"
         )
         .prefetch_related(
             Prefetch(
@@ -250,10 +254,28 @@ def order_customer_suggest(*, phone: str):
     return customer
 
 
-def channel_available_to_promise(*, channel: str, variant_ids) -> dict[int, int]:
-    """{variant id: units the channel may sell}: available stock over the warehouses its rules
-    allow (every active warehouse without a rule), as orders of that channel would reserve."""
-    rule = ChannelRule.objects.filter(channel=channel).prefetch_related("warehouses").first()
+def channel_available_to_promise(
+    *, channel: str, variant_ids, store_id: int | None = None
+) -> dict[int, int]:
+    """{variant id: units the channel (or its shop `store_id`) may sell}: available stock over
+    the warehouses its rules allow (every active warehouse without a rule), as orders of that
+    channel or shop would reserve."""
+    rule = channel_rule_for(channel, store_id)
     chosen = [w.pk for w in rule.warehouses.all()] if rule else []
     warehouse_ids = reservations.candidate_warehouses(chosen or None)
     return available_to_promise(variant_ids=variant_ids, warehouse_ids=warehouse_ids)
+
+
+def sales_store_list(*, channel: str = "", active_only: bool = False) -> list[SalesStore]:
+    """Shops of the channels (marketplace shops), for the order list filter and the rules."""
+    qs = SalesStore.objects.all()
+    if channel:
+        qs = qs.filter(channel=channel)
+    if active_only:
+        qs = qs.filter(is_active=True)
+    return list(qs.order_by("channel", "name", "id"))
+
+
+def channel_rule_get(*, channel: str, store_id: int | None = None):
+    """The warehouse rule orders of `channel` (or of its shop) follow; None: the defaults."""
+    return channel_rule_for(channel, store_id)

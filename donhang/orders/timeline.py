@@ -83,7 +83,10 @@ def _value(field: str, value) -> str:
 
 
 def _render_created(p: dict) -> str:
-    text = _("Order received from %(channel)s.") % {"channel": _label(Channel, p.get("channel"))}
+    channel = _label(Channel, p.get("channel"))
+    if p.get("store"):
+        channel = f"{channel} · {p['store']}"
+    text = _("Order received from %(channel)s.") % {"channel": channel}
     if p.get("short"):
         text += " " + _("Waiting for stock: %(skus)s.") % {"skus": _shortages(p["short"])}
     return text

@@ -14,7 +14,7 @@ NAVIGATION = [
     ("invoicing:invoice_list", _("E-invoices"), "invoicing.view_invoice", False),
     ("web:area:returns", _("Returns"), None, False),
     ("marketplaces:connection_list", _("Marketplaces"), "marketplaces.view_shopconnection", False),
-    ("web:area:chatbot", _("Chatbot"), None, False),
+    ("chatbot:inbox", _("Chatbot"), "chatbot.view_conversation", False),
     ("web:area:reports", _("Reports"), None, False),
 ]
 

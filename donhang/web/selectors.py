@@ -4,11 +4,14 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from donhang.catalog.models import Product, Variant
+from donhang.core.replica import reads_from_replica
 from donhang.inventory.models import StockLevel, Warehouse
 from donhang.inventory.selectors import stocktake_due_warehouses, stocktake_period_days
 from donhang.orders.models import Order, Status, SubState
 
 
+# Figures a person reads: from the read replica when there is one (a second of lag is harmless).
+@reads_from_replica
 def dashboard_summary(*, include_revenue: bool = False) -> dict:
     """Figures for the dashboard, in a fixed number of queries. Money taken (today, 7 days) only
     with `include_revenue` (roles with accounts.view_revenue); otherwise those totals are None

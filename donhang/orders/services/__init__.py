@@ -25,6 +25,7 @@ from donhang.orders.services.stock import (
     channel_rule_set,
     order_lines_reserved_rebuild,
     reservations_fill_waiting,
+    sales_store_save,
     stock_adjust,
 )
 from donhang.orders.services.transitions import (
@@ -68,5 +69,6 @@ __all__ = [
     "order_update_lines",
     "price_order",
     "reservations_fill_waiting",
+    "sales_store_save",
     "stock_adjust",
 ]

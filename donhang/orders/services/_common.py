@@ -253,8 +253,19 @@ def _set_state(
     )
 
 
-def _allocation(channel: str) -> tuple[list[int], bool]:
-    rule = ChannelRule.objects.filter(channel=channel).prefetch_related("warehouses").first()
+def channel_rule_for(channel: str, store_id: int | None = None) -> ChannelRule | None:
+    """The rule orders of `channel` (and of its shop `store_id`) follow: the shop's own, else
+    the channel's; None: the defaults."""
+    rules = ChannelRule.objects.prefetch_related("warehouses")
+    if store_id:
+        rule = rules.filter(store_id=store_id).first()
+        if rule is not None:
+            return rule
+    return rules.filter(channel=channel, store__isnull=True).first()
+
+
+def _allocation(channel: str, store_id: int | None = None) -> tuple[list[int], bool]:
+    rule = channel_rule_for(channel, store_id)
     if rule is None:
         return reservations.candidate_warehouses(), False
     chosen = [w.pk for w in rule.warehouses.all()]
@@ -267,7 +278,7 @@ def _reserve_lines(
     order: Order, lines: Iterable[OrderLine], *, allocation: tuple[list[int], bool] | None = None
 ) -> reservations.Reserved:
     """Reserve what each line still lacks, from the channel's warehouses."""
-    warehouse_ids, most_stock = allocation or _allocation(order.channel)
+    warehouse_ids, most_stock = allocation or _allocation(order.channel, order.store_id)
     lines = [ln for ln in lines if ln.quantity > ln.reserved_quantity]
     result = reservations.reserve(
         reservations.Need(
@@ -299,7 +310,9 @@ def _update_warehouse(order: Order) -> None:
         .order_by("-total", "warehouse_id")
         .first()
     )
-    warehouse_id = top["warehouse_id"] if top else (_allocation(order.channel)[0] or [None])[0]
+    warehouse_id = (
+        top["warehouse_id"] if top else (_allocation(order.channel, order.store_id)[0] or [None])[0]
+    )
     if warehouse_id != order.warehouse_id:
         order.warehouse_id = warehouse_id
         Order.objects.filter(pk=order.pk).update(warehouse_id=warehouse_id)

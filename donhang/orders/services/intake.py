@@ -25,6 +25,7 @@ from donhang.orders.models import (
     OrderVatLine,
     PaymentMethod,
     PaymentStatus,
+    SalesStore,
     ShippingFeePayer,
     SubState,
 )
@@ -125,9 +126,13 @@ def order_create(
     note: str = "",
     allow_backorder: bool = True,
     confirm: bool = False,
+    store: SalesStore | None = None,
     actor=None,
 ) -> Order:
     """Take an order from any channel and reserve its stock at once.
+
+    `store`: the shop of the channel the order came from (a marketplace shop); its warehouse
+    rule, when it has one, chooses the warehouses.
 
     With allow_backorder=False an order that cannot be fully reserved is refused (Conflict) and
     nothing is saved. A repeated (channel, external id) is a Conflict naming the existing order.
@@ -155,6 +160,8 @@ def order_create(
             errors["customer.phone"] = exc.fields.get("phone") or exc.message
     elif channel not in MARKETPLACE_CHANNELS:
         errors["customer.phone"] = _("Enter the customer's phone number.")
+    if store is not None and store.channel != channel:
+        errors["store"] = _("This shop belongs to another channel.")
     if note and len(note) > MAX_NOTE:
         errors["note"] = _("At most %(max)s characters.") % {"max": MAX_NOTE}
     try:
@@ -214,6 +221,7 @@ def order_create(
         with transaction.atomic():
             order = Order.objects.create(
                 channel=channel,
+                store=store,
                 external_id=external_id,
                 customer=buyer_customer,
                 customer_name=name,
@@ -263,7 +271,7 @@ def order_create(
     OrderVatLine.objects.bulk_create([OrderVatLine(order=order, **row) for row in priced.vat_rows])
     if not all(ln.pk for ln in order_lines):  # backends without RETURNING on bulk insert
         order_lines = list(order.lines.all())
-    allocation = _allocation(channel)
+    allocation = _allocation(channel, store.pk if store else None)
     reserved = _reserve_lines(order, order_lines, allocation=allocation)
     short = {
         ln.sku: ln.quantity - ln.reserved_quantity
@@ -303,7 +311,7 @@ def order_create(
         kind=OrderEvent.Kind.CREATED,
         actor=actor,
         code="order_created",
-        params={"channel": channel, "short": short},
+        params={"channel": channel, "short": short, **({"store": store.name} if store else {})},
         data={"short": short},
     )
     if confirm:

@@ -240,5 +240,5 @@ def order_follow_shipment(
             return order
         _require_transition(order, Status.RETURNED)
         _set_state(order, status=Status.RETURNED, sub_state=SubState.NONE, **note)
-        returned_to_inspect(order, actor=actor)
+        returned_to_inspect(order, actor=actor, source="carrier")
     return order

@@ -27,6 +27,7 @@ from donhang.orders.models import (
     Order,
     OrderEvent,
     OrderLine,
+    SalesStore,
 )
 from donhang.orders.services._common import (
     _event,
@@ -170,14 +171,23 @@ def order_lines_reserved_rebuild(*, fix: bool = True) -> list[tuple[int, int, in
 
 
 @transaction.atomic
-def channel_rule_set(*, channel: str, strategy: str, warehouse_ids, actor=None) -> ChannelRule:
-    """How new orders of `channel` choose warehouses: in priority order or the one with the most
-    stock, among `warehouse_ids` (empty: every active warehouse). Orders already taken keep
-    their reservations."""
+def channel_rule_set(
+    *,
+    channel: str,
+    strategy: str,
+    warehouse_ids,
+    store: SalesStore | None = None,
+    actor=None,
+) -> ChannelRule:
+    """How new orders of `channel` (or only of its shop `store`) choose warehouses: in priority
+    order or the one with the most stock, among `warehouse_ids` (empty: every active
+    warehouse). Orders already taken keep their reservations."""
     require_perm(actor, "inventory.change_warehouse")
     errors = {}
     if channel not in Channel.values:
         errors["channel"] = _("Unknown channel.")
+    elif store is not None and store.channel != channel:
+        errors["store"] = _("This shop belongs to another channel.")
     if strategy not in AllocationStrategy.values:
         errors["strategy"] = _("Choose priority order or most stock.")
     try:
@@ -193,7 +203,14 @@ def channel_rule_set(*, channel: str, strategy: str, warehouse_ids, actor=None) 
             errors["warehouses"] = _("Choose active warehouses only.")
     if errors:
         raise ValidationFailed(_("Some fields are not valid."), fields=errors)
-    rule, _created = ChannelRule.objects.select_for_update().get_or_create(channel=channel)
+    if store is not None:
+        rule, _created = ChannelRule.objects.select_for_update().get_or_create(
+            store=store, defaults={"channel": channel}
+        )
+    else:
+        rule, _created = ChannelRule.objects.select_for_update().get_or_create(
+            channel=channel, store__isnull=True
+        )
     before = {
         "strategy": rule.strategy,
         "warehouses": sorted(rule.warehouses.values_list("pk", flat=True)),
@@ -205,7 +222,7 @@ def channel_rule_set(*, channel: str, strategy: str, warehouse_ids, actor=None) 
         actor=actor,
         action="channel_rule.set",
         obj=rule,
-        summary=f"{channel}: {strategy} {ids or 'all'}",
+        summary=f"{store or channel}: {strategy} {ids or 'all'}",
         data={"before": before, "after": {"strategy": strategy, "warehouses": ids}},
     )
     return rule
@@ -215,7 +232,10 @@ def channel_rule_rows() -> list[ChannelRuleRow]:
     """Every sales channel with how its orders choose warehouses (defaults when no rule is
     saved), for the channel rules page of inventory (hook ``inventory.channel_rules``). Two
     queries."""
-    rules = {r.channel: r for r in ChannelRule.objects.prefetch_related("warehouses")}
+    rules = {
+        r.channel: r
+        for r in ChannelRule.objects.filter(store__isnull=True).prefetch_related("warehouses")
+    }
     rows = []
     for channel in Channel:
         rule = rules.get(channel.value)
@@ -233,3 +253,34 @@ def channel_rule_rows() -> list[ChannelRuleRow]:
 
 def allocation_strategy_choices() -> list[tuple[str, str]]:
     return list(AllocationStrategy.choices)
+
+
+@transaction.atomic
+def sales_store_save(
+    *, channel: str, external_id: str, name: str, is_active: bool = True, actor=None
+) -> SalesStore:
+    """The shop `external_id` of `channel` (created or renamed): what orders, warehouse rules
+    and stock publishing of that shop point at. Called by the app connecting the shop."""
+    errors = {}
+    if channel not in Channel.values:
+        errors["channel"] = _("Unknown channel.")
+    external_id = (external_id or "").strip()
+    name = (name or "").strip()
+    if not external_id:
+        errors["external_id"] = _("This field is required.")
+    if not name:
+        errors["name"] = _("This field is required.")
+    if errors:
+        raise ValidationFailed(_("Some fields are not valid."), fields=errors)
+    store, created = SalesStore.objects.select_for_update().get_or_create(
+        channel=channel, external_id=external_id[:64], defaults={"name": name[:150]}
+    )
+    if not created and (store.name != name[:150] or store.is_active != is_active):
+        store.name, store.is_active = name[:150], is_active
+        store.save(update_fields=["name", "is_active"])
+    elif created and not is_active:
+        store.is_active = False
+        store.save(update_fields=["is_active"])
+    if created:
+        audit(actor=actor, action="sales_store.create", obj=store, summary=str(store))
+    return store

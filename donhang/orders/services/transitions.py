@@ -201,9 +201,12 @@ def order_return(*, order: Order, reason: str = "", actor=None) -> Order:
     return order
 
 
-def returned_to_inspect(order: Order, *, actor=None) -> None:
+def returned_to_inspect(order: Order, *, actor=None, source: str = "staff") -> None:
     """The parcel came back: what left the warehouse waits in its "returned, to inspect"
-    quantity (not sellable until inspected). Nothing to do for an order that never left."""
+    quantity (not sellable until inspected). Nothing to do for an order that never left.
+
+    Emits ``order.returned`` (order, actor, source: "staff" or "carrier") in this transaction:
+    the returns app opens the return whose inspection takes these units on."""
     if not order.shipped_at:
         return
     movements = stock_returned_to_inspect(
@@ -227,6 +230,7 @@ def returned_to_inspect(order: Order, *, actor=None) -> None:
                 "warehouse": ", ".join(sorted(warehouses)),
             },
         )
+    hooks.emit("order.returned", order=order, actor=actor, source=source)
 
 
 @transaction.atomic

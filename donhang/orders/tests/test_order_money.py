@@ -34,7 +34,9 @@ def test_the_vat_example_through_the_api(api_sales, make_variant, hoan_kiem):
     assert [(ln["gross"], ln["net"], ln["vat"]) for ln in order["lines"]] == [
         (99_000, 91_667, 7_333)
     ] * 3
-    assert order["vat_breakdown"] == [{"rate": "8", "gross": 297_000, "net": 275_001, "vat": 21_999}]
+    assert order["vat_breakdown"] == [
+        {"rate": "8", "gross": 297_000, "net": 275_001, "vat": 21_999}
+    ]
     row = order["vat_breakdown"][0]
     assert row["net"] == sum(ln["net"] for ln in order["lines"])
     assert row["vat"] == sum(ln["vat"] for ln in order["lines"])
@@ -43,9 +45,7 @@ def test_the_vat_example_through_the_api(api_sales, make_variant, hoan_kiem):
     assert order["paid_total"] == 0
 
 
-def test_line_and_order_discounts_spread_and_lower_the_vat_base(
-    api_sales, make_variant, hoan_kiem
-):
+def test_line_and_order_discounts_spread_and_lower_the_vat_base(api_sales, make_variant, hoan_kiem):
     make_variant(sku="A", stock=10, price=150_000)
     make_variant(sku="B", stock=10, price=50_000)
     body = order_payload(hoan_kiem, shipping_fee=30_000)
@@ -162,9 +162,7 @@ def test_a_short_cod_payout_leaves_the_order_delivered_and_partly_paid(
     assert order.payment_status == "paid"
 
 
-def test_refunds_never_exceed_what_was_paid_and_move_the_status(
-    place_order, make_variant, owner
-):
+def test_refunds_never_exceed_what_was_paid_and_move_the_status(place_order, make_variant, owner):
     order = _delivered_cod_order(place_order, make_variant, owner)
     services.order_payment_record(order=order, method="cod_payout", amount=360_000, actor=owner)
     with pytest.raises(Conflict):
@@ -174,9 +172,7 @@ def test_refunds_never_exceed_what_was_paid_and_move_the_status(
     services.order_payment_record(order=order, method="bank_transfer", amount=-60_000, actor=owner)
     order.refresh_from_db()
     assert order.payment_status == "partly_refunded"
-    services.order_payment_record(
-        order=order, method="bank_transfer", amount=-300_000, actor=owner
-    )
+    services.order_payment_record(order=order, method="bank_transfer", amount=-300_000, actor=owner)
     order.refresh_from_db()
     assert order.payment_status == "refunded"
     assert Payment.objects.filter(order=order).count() == 3

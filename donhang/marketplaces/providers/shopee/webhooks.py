@@ -1,0 +1,57 @@
+"""Shopee pushes: verify the Authorization header (HMAC over the registered callback URL, "|"
+and the raw body), parse into push events. No ORM here."""
+
+from __future__ import annotations
+
+import hmac
+import json
+
+from donhang.marketplaces.convert import from_unix, text_id
+from donhang.marketplaces.ports import PermanentError, PushEvent
+from donhang.marketplaces.providers.shopee.client import push_signature
+
+ORDER_STATUS = 3
+TRACKING_NUMBER = 4
+AUTH_CODES = {1: "authorized", 2: "deauthorized", 12: "authorization_expiring"}
+
+
+def verify_push(partner_key: str, *, headers: dict[str, str], body: bytes, url: str) -> bool:
+    if not partner_key:
+        return False
+    given = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+    return hmac.compare_digest(str(given), push_signature(partner_key, url, body))
+
+
+def parse_push(body: bytes) -> list[PushEvent]:
+    try:
+        payload = json.loads(body)
+    except ValueError as exc:
+        raise PermanentError("push body is not JSON") from exc
+    if not isinstance(payload, dict) or "code" not in payload:
+        raise PermanentError("not a Shopee push (no code)")
+    code = payload.get("code")
+    data = payload.get("data") or {}
+    shop_id = text_id(payload.get("shop_id") or data.get("shop_id"))
+    order_id = text_id(data.get("ordersn") or data.get("order_sn"))
+    if code in (ORDER_STATUS, TRACKING_NUMBER) and order_id:
+        status = data.get("status") or ""
+        update_time = data.get("update_time") or payload.get("timestamp")
+        detail = status if code == ORDER_STATUS else data.get("tracking_no") or ""
+        return [
+            PushEvent(
+                kind="order",
+                shop_id=shop_id,
+                order_id=order_id,
+                platform_status=status,
+                updated_at=from_unix(update_time),
+                dedupe_key=f"shopee:{shop_id}:{code}:{order_id}:{detail}:{update_time}",
+            )
+        ]
+    kind = "token" if code in AUTH_CODES else "other"
+    return [
+        PushEvent(
+            kind=kind,
+            shop_id=shop_id,
+            dedupe_key=f"shopee:{shop_id}:{code}:{payload.get('timestamp')}",
+        )
+    ]
