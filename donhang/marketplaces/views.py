@@ -5,6 +5,9 @@ service or selector, render; services check permissions themselves."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +23,7 @@ from donhang.marketplaces import selectors, services
 from donhang.marketplaces.forms import ConnectForm, LinkForm, ShopSettingsForm
 from donhang.marketplaces.models import Listing, MarketplaceOrder, Platform, ShopConnection
 from donhang.orders.selectors import channel_rule_get
+from donhang.web.middleware import content_security_policy
 
 
 def _connection(pk: int) -> ShopConnection:
@@ -71,14 +75,16 @@ def connection_create(request):
         else:
             # To the platform's authorization page; it sends the seller back to our callback.
             return redirect(url)
-    return render(
-        request,
-        "marketplaces/connection_form.html",
-        {
-            "form": form,
-            "callback_urls": {p: callback_url(request, p) for p in Platform.values},
-        },
-        status=422 if form.errors else 200,
+    return _may_leave_for_the_platform(
+        render(
+            request,
+            "marketplaces/connection_form.html",
+            {
+                "form": form,
+                "callback_urls": {p: callback_url(request, p) for p in Platform.values},
+            },
+            status=422 if form.errors else 200,
+        )
     )
 
 
@@ -135,7 +141,42 @@ def connection_detail(request, pk: int):
     return _detail(request, connection, form)
 
 
+# The platforms' sign-in pages our connect and re-authorize forms end at (after a redirect).
+# Browsers check a form's CSP form-action against every redirect that follows its POST, so
+# these pages carry their own policy naming those origins.
+PLATFORM_AUTHORIZE_ORIGINS = (
+    "https://partner.shopeemobile.com",
+    "https://openplatform.sandbox.test-stable.shopee.sg",
+    "https://auth.lazada.com",
+    "https://services.tiktokshop.com",
+    "https://auth.tiktok-shops.com",
+)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def _authorize_origins() -> tuple[str, ...]:
+    own = {_origin(u) for u in ShopConnection.objects.values_list("base_url", flat=True)}
+    emulators = {
+        f"http://127.0.0.1:{port}"
+        for port in getattr(settings, "MARKETPLACE_EMULATOR_PORTS", {}).values()
+    }
+    return tuple(sorted(({*PLATFORM_AUTHORIZE_ORIGINS} | own | emulators) - {""}))
+
+
+def _may_leave_for_the_platform(response):
+    response["Content-Security-Policy"] = content_security_policy(form_action=_authorize_origins())
+    return response
+
+
 def _detail(request, connection, form, status=200):
+    return _may_leave_for_the_platform(_render_detail(request, connection, form, status))
+
+
+def _render_detail(request, connection, form, status=200):
     return render(
         request,
         "marketplaces/connection_detail.html",

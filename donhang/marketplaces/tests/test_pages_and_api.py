@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 from PIL import Image
 
 from donhang.accounts.services import api_key_create, user_create
@@ -174,3 +175,18 @@ def test_a_refused_authorization_says_so(connected, staff_client):
 
     assert response.status_code == 200
     assert "already used" in response.content.decode() or "unknown" in response.content.decode()
+
+
+def test_connect_pages_let_their_forms_end_at_the_platforms_sign_in(connected, staff_client):
+    """A form whose POST redirects to the platform's authorization page needs that origin in
+    the page's CSP form-action, or browsers block the redirect."""
+    pages = [
+        reverse("marketplaces:connection_create"),
+        reverse("marketplaces:connection_detail", args=[connected.pk]),
+    ]
+    for url in pages:
+        policy = staff_client.get(url)["Content-Security-Policy"]
+        form_action = next(p for p in policy.split("; ") if p.startswith("form-action"))
+        assert "'self'" in form_action
+        assert "https://partner.shopeemobile.com" in form_action
+        assert "script-src 'self'" in policy  # still no inline script
