@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "donhang.marketplaces",
     "donhang.returns",
     "donhang.chatbot",
+    "donhang.reports",
     "donhang.web",
     "donhang.api",
 ]
@@ -219,6 +220,8 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "donhang_language"
+# One date format and number grouping per language (2.861 and dd/mm/yyyy in Vietnamese).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- static and media -----------------------------------------------------
 STATIC_URL = "/static/"
@@ -241,7 +244,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 _tasks_backend = os.environ.get("TASKS_BACKEND", "database").strip() or "database"
 if _tasks_backend.lower() in {"redis", "rq"}:
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    # django_tasks_rq's backend; a task enqueued while Redis is down waits in the database.
+    TASKS = {"default": {"BACKEND": "donhang.core.taskqueue.RedisBackend", "QUEUES": ["default"]}}
     INSTALLED_APPS.append("django_rq")
     RQ_QUEUES = {
         "default": {
@@ -310,12 +314,34 @@ MARKETPLACE_EMULATOR_PORTS = {
     "tiktok_shop": int(os.environ.get("TIKTOK_EMULATOR_PORT", "8723")),
 }
 
+# --- chatbot (web chat, Messenger, Zalo OA) -------------------------------------------------
+# LLM mode when an OpenAI-compatible endpoint is set (OpenAI, Ollama, vLLM, llama.cpp server):
+# e.g. CHATBOT_LLM_BASE_URL=http://127.0.0.1:11434/v1. Unset: the offline engine answers.
+CHATBOT_LLM_BASE_URL = os.environ.get("CHATBOT_LLM_BASE_URL", "")
+CHATBOT_LLM_API_KEY = os.environ.get("CHATBOT_LLM_API_KEY", "")
+CHATBOT_LLM_MODEL = os.environ.get("CHATBOT_LLM_MODEL", "qwen2.5:7b-instruct")
+CHATBOT_LLM_TIMEOUT = float(os.environ.get("CHATBOT_LLM_TIMEOUT", "20"))
+# Zalo webhooks older than this (their own timestamp) are refused as replays.
+CHATBOT_ZALO_MAX_AGE_SECONDS = int(os.environ.get("CHATBOT_ZALO_MAX_AGE_SECONDS", "86400"))
+# The web widget: visitor tokens last this long; messages per visitor per minute; new chats per
+# client address per hour.
+CHATBOT_VISITOR_TOKEN_MAX_AGE = int(os.environ.get("CHATBOT_VISITOR_TOKEN_MAX_AGE", "7776000"))
+CHATBOT_WIDGET_MESSAGES_PER_MINUTE = int(os.environ.get("CHATBOT_WIDGET_MESSAGES_PER_MINUTE", "20"))
+CHATBOT_WIDGET_SESSIONS_PER_HOUR = int(os.environ.get("CHATBOT_WIDGET_SESSIONS_PER_HOUR", "60"))
+# Where the demo's chat emulators listen (`make run`); the demo page and OA follow them.
+CHATBOT_EMULATOR_PORTS = {
+    "messenger": int(os.environ.get("MESSENGER_EMULATOR_PORT", "8731")),
+    "zalo": int(os.environ.get("ZALO_EMULATOR_PORT", "8732")),
+    "llm": int(os.environ.get("LLM_EMULATOR_PORT", "8733")),
+}
+
 # CACHE_URL=redis://…: one cache shared by every web process and machine (Django's RedisCache),
 # so rate limits and throttles count across them; default: each process its own memory.
 if (CACHE_URL := os.environ.get("CACHE_URL", "")).startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, carrying on without the cache while Redis is unreachable.
+            "BACKEND": "donhang.core.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "donhang",
             "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},

@@ -20,8 +20,10 @@ urlpatterns = [
     path("shipping/", include("donhang.shipping.urls")),
     path("invoicing/", include("donhang.invoicing.urls")),
     path("marketplaces/", include("donhang.marketplaces.urls")),
+    path("returns/", include("donhang.returns.urls")),
     path("chatbot/", include("donhang.chatbot.urls")),
     path("purchasing/", include("donhang.purchasing.urls")),
+    path("reports/", include("donhang.reports.urls")),
     path("", include("donhang.web.urls")),
 ]
 # Uploaded images (re-encoded, named by us), served as images or downloads, never as HTML.

@@ -95,6 +95,8 @@ def _register_routers() -> None:
     from donhang.orders.api import router as orders_router
     from donhang.orders.api import stock_router
     from donhang.purchasing.api import router as purchasing_router
+    from donhang.reports.api import router as reports_router
+    from donhang.returns.api import router as returns_router
     from donhang.shipping.api import router as shipping_router
 
     api.add_router("/", accounts_router)
@@ -107,7 +109,9 @@ def _register_routers() -> None:
     api.add_router("/", shipping_router)
     api.add_router("/", invoicing_router)
     api.add_router("/", marketplaces_router)
+    api.add_router("/", returns_router)
     api.add_router("/", chatbot_router)
+    api.add_router("/", reports_router)
 
 
 _register_routers()

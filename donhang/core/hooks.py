@@ -18,6 +18,10 @@ documented where they are emitted:
   above orders: {"template": "app/partials/x.html", …values the template reads}.
 - ``order.handed_over`` / ``order.completed`` (order, actor): emitted in the transaction that
   moved the order (e.g. invoicing issues the e-invoice then, on commit).
+- ``order.returned`` (order, actor, source): a parcel came back (the returns app opens a return
+  for a carrier's returned-to-sender parcel); ``order.returned_units`` (order) -> {order line id:
+  units back}: what returns took back (invoicing leaves it out of a replacement invoice);
+  ``ledger.check`` () -> list[str]: extra problems for `stock_rebuild --check` (returns).
 - ``customer.*``: the customer pages' orders and totals (provided by orders), see
   donhang.customers.selectors.
 """

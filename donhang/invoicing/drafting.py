@@ -18,8 +18,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 
 from donhang.accounts.selectors import shop_profile_get
+from donhang.core import hooks
 from donhang.core.errors import ValidationFailed
-from donhang.core.money import split_gross, vat_breakdown
+from donhang.core.money import round_vnd, split_gross, vat_breakdown
 from donhang.core.taxcode import tax_code_normalize
 from donhang.invoicing.models import InvoiceKind, InvoiceTemplate
 from donhang.invoicing.rates import RateChange, rate_in_force
@@ -215,23 +216,38 @@ def _line(
     )
 
 
-def order_lines_for_invoice(order: Order, *, on: date, invoice_kind: str):
-    """(lines, rate changes) of an order's goods and its buyer-paid shipping fee."""
+def order_lines_for_invoice(
+    order: Order, *, on: date, invoice_kind: str, less_returned: bool = False
+):
+    """(lines, rate changes) of an order's goods and its buyer-paid shipping fee.
+
+    less_returned: leave out the units returns took back (a replacement invoice after a
+    return); a line keeps the share of its amount (after discounts) of the units kept."""
     lines, changes = [], []
+    returned = hooks.first("order.returned_units", order=order, default={}) if less_returned else {}
     for order_line in order.lines.all():
+        quantity, gross = order_line.quantity, order_line.gross
+        net, vat = order_line.net, order_line.vat
+        back = min(int(returned.get(order_line.pk, 0) or 0), quantity)
+        if back:
+            quantity -= back
+            if quantity <= 0:
+                continue
+            gross -= round_vnd(Decimal(order_line.gross) * back / order_line.quantity)
+            net = vat = None  # split again for the units kept
         line, change = _line(
             kind="goods",
             sku=order_line.sku,
             name=order_line.name,
             unit=DEFAULT_UNIT,
-            quantity=order_line.quantity,
+            quantity=quantity,
             unit_gross=order_line.unit_price,
-            gross=order_line.gross,
+            gross=gross,
             order_rate=order_line.vat_rate,
             on=on,
             invoice_kind=invoice_kind,
-            order_net=order_line.net,
-            order_vat=order_line.vat,
+            order_net=net,
+            order_vat=vat,
             order_line_id=order_line.pk,
         )
         lines.append(line)
@@ -290,12 +306,19 @@ def seller_of() -> Seller:
 
 
 def invoice_draft(
-    *, order: Order, template: InvoiceTemplate | None, on: date, buyer: Buyer | None = None
+    *,
+    order: Order,
+    template: InvoiceTemplate | None,
+    on: date,
+    buyer: Buyer | None = None,
+    less_returned: bool = False,
 ) -> InvoiceDraft:
     """The invoice an order would get on the date `on` with `template` (or its kind's default:
-    a VAT invoice)."""
+    a VAT invoice); with less_returned, without what returns took back."""
     kind = template.kind if template else InvoiceKind.VAT
-    lines, changes = order_lines_for_invoice(order, on=on, invoice_kind=kind)
+    lines, changes = order_lines_for_invoice(
+        order, on=on, invoice_kind=kind, less_returned=less_returned
+    )
     return InvoiceDraft(
         order=order,
         template=template,

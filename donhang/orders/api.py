@@ -188,6 +188,10 @@ class OrderOut(Schema):
     buyer_owes: int = Field(..., description="total − platform voucher")
     cod_amount: int
     vat_breakdown: list[VatRowOut] = []
+    return_state: str = Field(
+        "", description="'', partial (some units came back through returns) or full"
+    )
+    returned_quantity: int = Field(0, description="Units that came back through returns")
     payment_status: str = Field(
         ..., description="unpaid, partly_paid, paid, partly_refunded or refunded"
     )
@@ -207,7 +211,14 @@ class OrderOut(Schema):
 class OrderPageOut(Schema):
     items: list[OrderOut]
     next_cursor: int | None
-    counts: dict[str, int]
+    counts: dict[str, int] = Field(
+        ...,
+        description="Orders per status and `all`: exact for the status, sub_state, channel and "
+        "store filters; with any other filter each is counted up to 50 (see counts_at_least)",
+    )
+    counts_at_least: list[str] = Field(
+        [], description="The counts that stopped at the bound: there are at least that many"
+    )
 
 
 class ReasonIn(Schema):
@@ -256,6 +267,8 @@ def order_out(order: Order, *, with_lines: bool = True, with_events: bool = Fals
         "buyer_owes": order.buyer_owes,
         "cod_amount": order.cod_amount,
         "vat_breakdown": [],
+        "return_state": order.return_state,
+        "returned_quantity": order.returned_quantity,
         "payment_status": order.payment_status,
         "paid_total": order.paid_total,
         "refunded_total": order.refunded_total,
@@ -368,51 +381,57 @@ def create_order(request, payload: OrderIn):
             return replay
     customer = payload.customer
     address = customer.address or AddressIn()
-    try:
-        with transaction.atomic():
-            order = services.order_create(
-                channel=payload.channel,
-                external_id=payload.external_id,
-                customer=services.CustomerInput(
-                    name=customer.name,
-                    phone=customer.phone,
-                    email=customer.email,
-                    address=services.AddressInput(
-                        line=address.line, ward=address.ward, province=address.province
-                    ),
-                ),
-                lines=[
-                    services.LineInput(
-                        sku=ln.sku,
-                        quantity=ln.quantity,
-                        unit_price=ln.unit_price,
-                        discount=ln.discount,
-                        discount_percent=ln.discount_percent,
-                    )
-                    for ln in payload.lines
-                ],
-                discounts=[
-                    services.DiscountInput(
-                        amount=payload.order_discount.amount,
-                        percent=payload.order_discount.percent,
-                        funded_by=payload.order_discount.funded_by,
-                    )
-                ]
-                if payload.order_discount
-                else None,
-                buyer=services.BuyerInput(**payload.buyer.dict()) if payload.buyer else None,
-                shipping_fee=payload.shipping_fee,
-                shipping_fee_payer=payload.shipping_fee_payer,
-                payment_method=payload.payment_method,
-                note=payload.note,
-                allow_backorder=payload.allow_backorder,
-                actor=request.principal,
+    answer: dict = {}
+
+    def remember(order: Order) -> None:
+        # Inside the order's transaction: the answer is built from what was just written (no
+        # read back) and, with a key, stored with the order so that both commit or neither.
+        answer["body"] = _json(order_out(order))
+        if key:
+            IdempotencyRecord.objects.create(
+                scope=scope, key=key, fingerprint=fingerprint, status_code=201, body=answer["body"]
             )
-            body = _json(order_out(selectors.order_get(code=order.code)))
-            if key:
-                IdempotencyRecord.objects.create(
-                    scope=scope, key=key, fingerprint=fingerprint, status_code=201, body=body
+
+    try:
+        services.order_create(
+            channel=payload.channel,
+            external_id=payload.external_id,
+            customer=services.CustomerInput(
+                name=customer.name,
+                phone=customer.phone,
+                email=customer.email,
+                address=services.AddressInput(
+                    line=address.line, ward=address.ward, province=address.province
+                ),
+            ),
+            lines=[
+                services.LineInput(
+                    sku=ln.sku,
+                    quantity=ln.quantity,
+                    unit_price=ln.unit_price,
+                    discount=ln.discount,
+                    discount_percent=ln.discount_percent,
                 )
+                for ln in payload.lines
+            ],
+            discounts=[
+                services.DiscountInput(
+                    amount=payload.order_discount.amount,
+                    percent=payload.order_discount.percent,
+                    funded_by=payload.order_discount.funded_by,
+                )
+            ]
+            if payload.order_discount
+            else None,
+            buyer=services.BuyerInput(**payload.buyer.dict()) if payload.buyer else None,
+            shipping_fee=payload.shipping_fee,
+            shipping_fee_payer=payload.shipping_fee_payer,
+            payment_method=payload.payment_method,
+            note=payload.note,
+            allow_backorder=payload.allow_backorder,
+            actor=request.principal,
+            on_created=remember,
+        )
     except IntegrityError:
         # The same key raced in from another request and committed first: answer as it did.
         replay = _replay(scope, key, fingerprint) if key else None
@@ -434,7 +453,7 @@ def create_order(request, payload: OrderIn):
             except IntegrityError:
                 pass
         raise
-    return Status(201, body)
+    return Status(201, answer["body"])
 
 
 def _replay(scope: str, key: str, fingerprint: str):
@@ -495,6 +514,7 @@ def list_orders(request, query: Query[OrderQuery]):
         "items": [order_out(o) for o in page.orders],
         "next_cursor": page.next_cursor,
         "counts": page.counts,
+        "counts_at_least": sorted(page.counts_capped),
     }
 
 

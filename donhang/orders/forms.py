@@ -43,8 +43,33 @@ SERVICE_FIELDS = {
     "shipping_fee": "shipping_fee",
     "shipping_fee_payer": "shipping_fee_payer",
     "payment_method": "payment_method",
+    "order_discount.amount": "order_discount",
+    "order_discount.percent": "order_discount",
+    "buyer.kind": "buyer_kind",
+    "buyer.company_name": "buyer_company_name",
+    "buyer.tax_code": "buyer_tax_code",
+    "buyer.address": "buyer_address",
+    "buyer.email": "buyer_email",
     "external_id": None,
 }
+SHIP, PICKUP = "ship", "pickup"
+
+
+def discount_parse(raw, *, field: str) -> tuple[int | None, str | None]:
+    """A discount as typed: "20000", "20.000", "20.000 ₫" (amount) or "10%" / "10,5 %" (percent);
+    (None, None) when empty. Raises ValidationFailed on anything else."""
+    text = (raw or "").strip().replace(" ", "").replace("\u00a0", "")
+    if not text or text in ("0", "0%"):
+        return None, None
+    if text.endswith("%"):
+        return None, text[:-1].replace(",", ".")
+    digits = text.replace(".", "").replace(",", "").replace("₫", "").replace("đ", "")
+    if not digits.isdigit():
+        raise ValidationFailed(
+            _("The discount is not valid."),
+            fields={field: _("Write an amount like 20000 or 10%.")},
+        )
+    return int(digits), None
 
 
 def _all(label):
@@ -153,6 +178,39 @@ class ManualOrderForm(AddressUnitsFormMixin, forms.Form):
     note = forms.CharField(
         label=gettext_lazy("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    delivery = forms.ChoiceField(
+        label=gettext_lazy("Delivery"),
+        choices=[
+            (SHIP, gettext_lazy("Ship to the customer")),
+            (PICKUP, gettext_lazy("Pickup at the shop")),
+        ],
+        initial=SHIP,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    order_discount = forms.CharField(
+        label=gettext_lazy("Order discount (₫ or %)"),
+        required=False,
+        max_length=20,
+        help_text=gettext_lazy("“20000” takes 20.000 ₫ off; “10%” takes 10 % of the goods."),
+    )
+    buyer_kind = forms.ChoiceField(
+        label=gettext_lazy("Invoice to"),
+        choices=BuyerKind.choices,
+        initial=BuyerKind.INDIVIDUAL,
+        required=False,
+    )
+    buyer_company_name = forms.CharField(
+        label=gettext_lazy("Company name"), max_length=255, required=False
+    )
+    buyer_tax_code = forms.CharField(label=gettext_lazy("Tax code"), max_length=20, required=False)
+    buyer_address = forms.CharField(
+        label=gettext_lazy("Invoice address"), max_length=400, required=False
+    )
+    buyer_email = forms.CharField(
+        label=gettext_lazy("Invoice email"), max_length=254, required=False
+    )
+    wants_invoice = forms.BooleanField(label=gettext_lazy("Wants a VAT invoice"), required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -160,11 +218,63 @@ class ManualOrderForm(AddressUnitsFormMixin, forms.Form):
             if isinstance(f.widget, forms.RadioSelect):
                 f.widget.attrs["class"] = "form-check-input"
                 continue
+            if isinstance(f.widget, forms.CheckboxInput):
+                f.widget.attrs["class"] = "form-check-input"
+                continue
             css = "form-select" if isinstance(f.widget, forms.Select) else "form-control"
             f.widget.attrs["class"] = css
         self.fields["phone"].widget.attrs.update(
             {"inputmode": "tel", "autocomplete": "off", "autofocus": True}
         )
+        self.fields["order_discount"].widget.attrs.update(
+            {"inputmode": "decimal", "autocomplete": "off", "placeholder": "0"}
+        )
+
+    def clean(self):
+        data = super().clean()
+        data["delivery"] = data.get("delivery") or SHIP
+        data["buyer_kind"] = data.get("buyer_kind") or BuyerKind.INDIVIDUAL
+        if data["delivery"] == SHIP:
+            # An order to be shipped needs where to: say so before anything is saved.
+            if not (data.get("address_line") or "").strip() and "address_line" not in self.errors:
+                self.add_error(
+                    "address_line",
+                    _("Enter the street address, or choose “Pickup at the shop”."),
+                )
+            if not data.get("ward") and "ward" not in self.errors:
+                self.add_error("ward", _("Choose the ward (phường/xã) to deliver to."))
+            if not data.get("province") and "province" not in self.errors:
+                self.add_error("province", _("Choose the province to deliver to."))
+        elif data.get("payment_method") == PaymentMethod.COD:
+            self.add_error(
+                "payment_method",
+                _(
+                    "Cash on delivery needs a delivery. For a pickup, choose bank transfer, or "
+                    "record the cash on the order page when the customer pays."
+                ),
+            )
+        return data
+
+    @property
+    def is_pickup(self) -> bool:
+        return (self.data.get("delivery") or SHIP) == PICKUP
+
+    def discount_input(self) -> tuple[int | None, str | None]:
+        """(amount, percent) of the order discount from "20000", "20.000", "10%" or empty."""
+        return discount_parse(
+            self.cleaned_data.get("order_discount"), field="order_discount.amount"
+        )
+
+    def buyer_input(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "kind": data["buyer_kind"],
+            "company_name": data["buyer_company_name"],
+            "tax_code": data["buyer_tax_code"],
+            "address": data["buyer_address"],
+            "email": data["buyer_email"],
+            "wants_invoice": data["wants_invoice"],
+        }
 
     def add_service_error(self, field_key: str, reason: str) -> bool:
         """Place a service's error on the matching input; False when it has none here."""
@@ -186,25 +296,29 @@ class LineRow:
     variant_id: int | None
     quantity: str = "1"
     unit_price: str = ""
-    discount: str = "0"
+    discount: str = ""  # "20000" (₫ off the line) or "10%"
     variant: object = None
     errors: list[str] = field(default_factory=list)
 
-    def parsed(self) -> tuple[int, int | None, int] | None:
-        """(quantity, unit price or None for the sale price, discount), or None when not
-        numbers (the reason is added to `errors`)."""
+    def parsed(self) -> tuple[int, int | None, int, str | None] | None:
+        """(quantity, unit price or None for the sale price, discount ₫, discount % or None),
+        or None when not numbers (the reason is added to `errors`)."""
         try:
-            quantity = int(self.quantity)
+            quantity = int(self.quantity.replace(".", ""))
         except (TypeError, ValueError):
             self.errors.append(_("Enter a whole number."))
             return None
         try:
             price = int(self.unit_price) if str(self.unit_price).strip() != "" else None
-            discount = int(self.discount or 0)
         except (TypeError, ValueError):
             self.errors.append(_("Enter the price as a whole number of đồng."))
             return None
-        return quantity, price, discount
+        try:
+            amount, percent = discount_parse(self.discount, field="discount")
+        except ValidationFailed as exc:
+            self.errors.append(exc.fields["discount"])
+            return None
+        return quantity, price, amount or 0, percent
 
 
 def line_rows_from(data) -> list[LineRow]:
@@ -224,7 +338,7 @@ def line_rows_from(data) -> list[LineRow]:
                 variant_id=variant_id,
                 quantity=(quantities[i] if i < len(quantities) else "1").strip(),
                 unit_price=(prices[i] if i < len(prices) else "").strip().replace(".", ""),
-                discount=(discounts[i] if i < len(discounts) else "0").strip() or "0",
+                discount=(discounts[i] if i < len(discounts) else "").strip(),
             )
         )
     return rows
@@ -307,18 +421,9 @@ class OrderEditForm(BootstrapFormMixin, AddressUnitsFormMixin, forms.Form):
 
     def discount_input(self) -> tuple[int | None, str | None]:
         """(amount, percent) from "20000", "20.000", "10%" or empty."""
-        raw = (self.cleaned_data.get("order_discount") or "").strip().replace(" ", "")
-        if not raw:
-            return None, None
-        if raw.endswith("%"):
-            return None, raw[:-1]
-        digits = raw.replace(".", "").replace(",", "").replace("₫", "")
-        if not digits.isdigit():
-            raise ValidationFailed(
-                _("The discount is not valid."),
-                fields={"order_discount.amount": _("Write an amount like 20000 or 10%.")},
-            )
-        return int(digits), None
+        return discount_parse(
+            self.cleaned_data.get("order_discount"), field="order_discount.amount"
+        )
 
 
 class PaymentForm(BootstrapFormMixin, forms.Form):

@@ -6,18 +6,22 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connections
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from donhang.core import hooks
 from donhang.core.text import fold
 from donhang.inventory import reservations
 from donhang.inventory.models import Reservation
 from donhang.inventory.selectors import available_to_promise
-from donhang.orders.models import Order, OrderEvent, OrderLine, SalesStore
+from donhang.orders import counters
+from donhang.orders.models import Order, OrderEvent, OrderLine, SalesStore, Status
 from donhang.orders.services._common import channel_rule_for
 
 PAGE_SIZE = 50
-_CODE = re.compile(r"^dh\d+$", re.I)
+_CODE = re.compile(r"^dh\s?\d+$", re.I)
+_TRACKING = re.compile(r"^[A-Za-z0-9\-]{6,40}$")
 _PHONE = re.compile(r"^\+?[\d .\-]{9,15}$")
 
 
@@ -40,7 +44,18 @@ class OrderPage:
     orders: list[Order]
     next_cursor: int | None
     prev_cursor: int | None
+    # Orders per status tab ("all" too). Exact (from the counters) unless `counts_capped`
+    # names tabs whose count stopped at COUNT_BOUND: "at least this many".
     counts: dict[str, int] = field(default_factory=dict)
+    counts_capped: set[str] = field(default_factory=set)
+
+    @property
+    def counts_exact(self) -> bool:
+        return not self.counts_capped
+
+
+# A search or a filter the counters do not keep counts each tab up to this many ("50+").
+COUNT_BOUND = 50
 
 
 def _phone_key(q: str) -> str | None:
@@ -78,13 +93,30 @@ def _filtered(filters: OrderFilters, *, with_status: bool = True) -> QuerySet[Or
     q = (filters.q or "").strip()
     if q:
         if _CODE.match(q):
-            qs = qs.filter(code=q.upper())
+            qs = qs.filter(code=order_code_normalize(q))
         elif phone := _phone_key(q):
             qs = qs.filter(customer_phone=phone)
         else:
             folded = fold(q)
-            qs = qs.filter(Q(external_id=q) | Q(search_text__contains=folded))
+            match = Q(external_id=q) | Q(search_text__contains=folded)
+            # A carrier's tracking number (shipping answers through the hook, being above us).
+            tracked = (
+                hooks.first("orders.ids_by_tracking", tracking=q) if _TRACKING.match(q) else None
+            )
+            if tracked:
+                match |= Q(pk__in=tracked)
+            qs = qs.filter(match)
     return qs
+
+
+def is_order_code(q: str) -> bool:
+    return bool(_CODE.match((q or "").strip()))
+
+
+def order_code_normalize(q: str) -> str:
+    """ "dh14", "DH 14", "DH000014" → "DH000014" (codes are DH + the id on at least six digits)."""
+    digits = re.sub(r"\D", "", q)
+    return "DH" + digits.zfill(6)
 
 
 def order_list(
@@ -95,8 +127,14 @@ def order_list(
     limit: int = PAGE_SIZE,
     with_counts: bool = True,
 ) -> OrderPage:
-    """Newest first, keyset-paginated on id: `after` gives older orders, `before` newer ones."""
-    qs = _filtered(filters).select_related("shipping_province", "warehouse", "store")
+    """Newest first, keyset-paginated on id: `after` gives older orders, `before` newer ones.
+
+    The tab counts never count the orders on this request: exact from the counters for the
+    status, step, channel and shop filters; otherwise each tab counted up to COUNT_BOUND, in one
+    statement."""
+    base = _filtered(filters, with_status=False)
+    qs = base.filter(status=filters.status) if filters.status else base
+    qs = qs.select_related("shipping_province", "warehouse", "store")
     if before:
         rows = list(qs.filter(id__gt=before).order_by("id")[: limit + 1])
         has_more_newer = len(rows) > limit
@@ -111,15 +149,60 @@ def order_list(
         rows = rows[:limit]
         next_cursor = rows[-1].pk if rows and has_more else None
         prev_cursor = rows[0].pk if rows and after else None
-    counts = order_counts(filters=filters) if with_counts else {}
-    return OrderPage(orders=rows, next_cursor=next_cursor, prev_cursor=prev_cursor, counts=counts)
+    page = OrderPage(orders=rows, next_cursor=next_cursor, prev_cursor=prev_cursor)
+    if with_counts:
+        page.counts, page.counts_capped = _tab_counts(filters, base)
+    return page
+
+
+def _counters_cover(filters: OrderFilters) -> bool:
+    """The counters keep orders per channel, shop, status and step; nothing else."""
+    return not (
+        filters.q
+        or filters.warehouse
+        or filters.payment_method
+        or filters.date_from
+        or filters.date_to
+        or filters.customer_id
+    )
+
+
+def _tab_counts(filters: OrderFilters, base: QuerySet[Order]) -> tuple[dict[str, int], set[str]]:
+    if _counters_cover(filters):
+        counts = counters.order_counts_get(
+            channel=filters.channel, store=filters.store, sub_state=filters.sub_state
+        )
+        return counts, set()
+    return _bounded_counts(base, COUNT_BOUND)
+
+
+def _bounded_counts(base: QuerySet[Order], bound: int) -> tuple[dict[str, int], set[str]]:
+    """Orders per status in `base`, each counted up to `bound` (a count at the bound means at
+    least that many): one statement of one small subquery per status, each stopping at
+    bound + 1 rows, whatever the number of orders."""
+    parts, params = [], []
+    for i, status in enumerate(Status.values):
+        sub = base.filter(status=status).order_by().values("pk")[: bound + 1]
+        sql, sub_params = sub.query.get_compiler(using=base.db).as_sql()
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS tab{i})")
+        params.extend(sub_params)
+    with connections[base.db].cursor() as cur:
+        cur.execute("SELECT " + ", ".join(parts), params)
+        row = cur.fetchone()
+    counts, capped = {}, set()
+    for status, n in zip(Status.values, row, strict=True):
+        counts[status] = min(n, bound)
+        if n > bound:
+            capped.add(status)
+    counts["all"] = sum(counts.values())
+    if capped:
+        capped.add("all")
+    return counts, capped
 
 
 def order_counts(*, filters: OrderFilters) -> dict[str, int]:
-    """Orders per status under the other filters, for the tabs."""
-    rows = _filtered(filters, with_status=False).values("status").annotate(n=Count("id")).order_by()
-    counts = {r["status"]: r["n"] for r in rows}
-    counts["all"] = sum(counts.values())
+    """Orders per status under the other filters, for the tabs (see order_list)."""
+    counts, _capped = _tab_counts(filters, _filtered(filters, with_status=False))
     return counts
 
 
@@ -213,14 +296,26 @@ def order_variant_search(*, q: str, limit: int = 20) -> list:
     q = (q or "").strip()
     if not q:
         return []
-    key = fold(q)
+    # Every word, in any order and without diacritics ("xanh l ao thun"), or the exact code.
+    words = Q()
+    for word in fold(q).split():
+        words &= Q(search_text__contains=word)
     variants = list(
         Variant.objects.select_related("product")
         .filter(is_active=True, product__is_active=True)
-        .filter(Q(search_text__icontains=key) | Q(sku__iexact=q) | Q(barcode=q))
-        .order_by("product__name", "position", "id")[:limit]
+        .filter(words | Q(sku__iexact=q) | Q(barcode=q))
+        .order_by("product__name", "position", "id")[: limit * 3]
     )
-    variants.sort(key=lambda v: 0 if q.lower() in (v.sku.lower(), v.barcode.lower()) else 1)
+    # The exact code first, then the variants whose words match whole words ("l" is size L,
+    # not the l of "xl"), then the rest.
+    typed = fold(q).split()
+
+    def rank(v) -> tuple[int, int]:
+        exact = q.lower() in (v.sku.lower(), v.barcode.lower())
+        tokens = set(v.search_text.split())
+        return (0 if exact else 1, -sum(1 for word in typed if word in tokens))
+
+    variants = sorted(variants, key=rank)[:limit]
     free = variant_available(variant_ids=[v.pk for v in variants])
     for v in variants:
         v.available = free.get(v.pk, 0)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("line-row/", views.line_row, name="line_row"),
     path("totals-preview/", views.totals_preview, name="totals_preview"),
     path("customer-lookup/", views.customer_lookup, name="customer_lookup"),
+    path("find/", views.find, name="find"),
     path("<str:code>/", views.order_detail, name="order_detail"),
     path("<str:code>/confirm/", views.order_confirm, name="order_confirm"),
     path("<str:code>/mark-packed/", views.order_mark_packed, name="order_mark_packed"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -19,23 +22,28 @@ from donhang.core import hooks
 from donhang.core.errors import DomainError, ValidationFailed
 from donhang.core.money import VAT_RATE_ORDER
 from donhang.core.phone import display_phone, normalize_phone
+from donhang.customers.selectors import customer_list
 from donhang.orders import selectors, services
 from donhang.orders.forms import (
+    PICKUP,
     LineRow,
     ManualOrderForm,
     OrderEditForm,
     OrderFilterForm,
     PaymentForm,
+    discount_parse,
     line_rows_from,
 )
 from donhang.orders.models import (
     OPEN_STATUSES,
+    DiscountFunder,
     Order,
     PaymentMethod,
     ShippingFeePayer,
     Status,
     SubState,
 )
+from donhang.orders.services._common import shipping_vat_rate_default
 from donhang.orders.timeline import event_text
 
 STATUS_TABS = [
@@ -90,6 +98,7 @@ def order_list(request):
             "status": value,
             "label": label,
             "count": page.counts.get(key, 0),
+            "capped": key in page.counts_capped,  # counted up to the bound: "50+"
             "url": _query(request.GET, status=value),
             "active": filters.status == value,
         }
@@ -117,6 +126,7 @@ def order_list(request):
             "filters": filters,
             "page": page,
             "tabs": tabs,
+            "count_bound": selectors.COUNT_BOUND,
             "filtered": filtered,
             "newer_url": _query(request.GET, before=page.prev_cursor) if page.prev_cursor else None,
             "older_url": _query(request.GET, after=page.next_cursor) if page.next_cursor else None,
@@ -283,6 +293,36 @@ def _status_label(status: str, sub_state: str) -> str:
     return label
 
 
+_CODE_LIKE = re.compile(r"^[a-z0-9_\-.]+$")
+SHIPMENT_CODES = ("shipment_", "carrier_update", "cod_reduced", "redeliver_", "return_requested")
+
+
+def _timeline(events) -> list:
+    """The order's events in the reader's language: a carrier's status code is never shown as
+    text (its words are), a shipment's events say they are the shipment's, and the same carrier
+    status told twice (webhook, then a poll) is shown once."""
+    shown = []
+    last_carrier_status = None
+    for event in events:
+        if event.code == "carrier_update":
+            status = (event.params or {}).get("status")
+            if status == last_carrier_status and not event.to_status:
+                continue
+            last_carrier_status = status
+            if event.message and _CODE_LIKE.match(event.message):
+                event.message = ""  # "ready_to_pick": the rendered sentence already says it
+        event.from_label = _status_label(event.from_status, event.from_sub_state)
+        event.to_label = _status_label(event.to_status, event.to_sub_state)
+        event.text = event_text(event.code, event.params)
+        event.kind_label = (
+            _("Shipment")
+            if event.code and event.code.startswith(SHIPMENT_CODES)
+            else event.get_kind_display()
+        )
+        shown.append(event)
+    return shown
+
+
 def _customer_url(order: Order) -> str | None:
     try:
         return reverse("customers:customer_detail", args=[order.customer_id])
@@ -301,11 +341,7 @@ def order_detail(request, code):
     for ln in lines:
         ln.available = detail.available.get(ln.variant_id, 0)
         ln.held = [(r.warehouse, r.quantity) for r in ln.reservations.all()]
-    events = list(order.events.all())
-    for event in events:
-        event.from_label = _status_label(event.from_status, event.from_sub_state)
-        event.to_label = _status_label(event.to_status, event.to_sub_state)
-        event.text = event_text(event.code, event.params)
+    events = _timeline(order.events.all())
     shipping = _shipping_panel(request, order)
     guide = _guide(order, lines, detail.available, shipping)
     for step in [guide.main, *guide.secondary]:
@@ -459,10 +495,14 @@ def _line_inputs(rows: list[LineRow]) -> list[services.LineInput] | None:
         parsed = row.parsed()
         if parsed is None:
             continue
-        quantity, price, discount = parsed
+        quantity, price, discount, percent = parsed
         inputs.append(
             services.LineInput(
-                variant_id=row.variant_id, quantity=quantity, unit_price=price, discount=discount
+                variant_id=row.variant_id,
+                quantity=quantity,
+                unit_price=price,
+                discount=discount,
+                discount_percent=percent,
             )
         )
     return None if any(r.errors for r in rows) else inputs
@@ -484,27 +524,59 @@ def _place_line_errors(exc: DomainError, rows: list[LineRow]) -> list[str]:
     return general
 
 
-def _totals(rows: list[LineRow], *, shipping_fee, payer, payment_method) -> dict[str, int]:
+def _totals(rows: list[LineRow], *, shipping_fee, payer, payment_method, discounts=None) -> dict:
+    """What the order will cost, priced as the service prices it (line discounts in ₫ or %,
+    the order discount spread over the lines, VAT per line); `error` says what is not valid."""
     lines = []
     for row in rows:
         if row.variant is None:
             continue
-        try:
-            quantity = max(int(row.quantity), 0)
-            price = int(row.unit_price) if row.unit_price != "" else row.variant.sale_price
-            discount = int(row.discount or 0)
-        except (TypeError, ValueError):
+        parsed = LineRow(
+            variant_id=row.variant_id,
+            quantity=row.quantity,
+            unit_price=row.unit_price,
+            discount=row.discount,
+        ).parsed()
+        if parsed is None:
             continue
-        lines.append((quantity, price, discount, row.variant.vat_rate))
-    totals = services.compute_totals(
-        lines=lines,
-        shipping_fee=shipping_fee,
-        shipping_fee_payer=payer if payer in ShippingFeePayer.values else ShippingFeePayer.BUYER,
-        payment_method=payment_method,
-    )
-    totals["shipping_fee"] = shipping_fee
-    totals["shipping_fee_payer"] = payer
+        quantity, price, discount, percent = parsed
+        lines.append(
+            (
+                max(quantity, 0),
+                row.variant.sale_price if price is None else price,
+                discount,
+                percent,
+                row.variant.vat_rate,
+            )
+        )
+    payer = payer if payer in ShippingFeePayer.values else ShippingFeePayer.BUYER
+    error = ""
+    try:
+        priced = services.price_order(
+            lines=lines,
+            discounts=discounts or [],
+            shipping_fee=shipping_fee,
+            shipping_fee_payer=payer,
+            shipping_vat_rate=shipping_vat_rate_default(),
+            payment_method=payment_method,
+        )
+        totals = priced.order_fields()
+    except DomainError as exc:
+        error = " ".join(exc.fields.values()) or exc.message
+        totals = {}
+    totals.update(shipping_fee=shipping_fee, shipping_fee_payer=payer, error=error)
     return totals
+
+
+def _posted_discounts(data) -> list:
+    """The order discount typed on the screen (for the live totals); nothing when not valid."""
+    try:
+        amount, percent = discount_parse(data.get("order_discount"), field="order_discount")
+    except DomainError:
+        return []
+    if amount is None and percent is None:
+        return []
+    return [services.DiscountInput(amount=amount, percent=percent)]
 
 
 def _header_money(data) -> tuple[int, str, str]:
@@ -518,11 +590,13 @@ def _header_money(data) -> tuple[int, str, str]:
 
 @permission_required_403("orders.add_order")
 def order_create(request):
-    """The manual order screen (phone, Facebook): works without JavaScript for the final submit;
-    htmx adds the customer lookup, product search and live totals."""
+    """The manual order screen (phone, Facebook, the counter): a scanner or the keyboard adds
+    lines, works without JavaScript for the final submit; htmx adds the customer lookup,
+    product search and live totals."""
     rows: list[LineRow] = []
     line_errors: list[str] = []
     search_results = None
+    backorder_question: list[str] = []
     if request.method == "POST":
         form = ManualOrderForm(request.POST)
         rows = line_rows_from(request.POST)
@@ -536,12 +610,20 @@ def order_create(request):
         if not added and action in ("save", "confirm"):
             if action == "confirm" and not request.user.has_perm("orders.confirm_order"):
                 raise PermissionDenied
-            response = _create_from(request, form, rows, line_errors, confirm=action == "confirm")
+            response = _create_from(
+                request,
+                form,
+                rows,
+                line_errors,
+                confirm=action == "confirm",
+                backorder_question=backorder_question,
+            )
             if response is not None:
                 return response
     else:
         form = ManualOrderForm()
-    fee, payer, payment = _header_money(request.POST if request.method == "POST" else {})
+    data = request.POST if request.method == "POST" else {}
+    fee, payer, payment = _header_money(data)
     return render(
         request,
         "orders/order_create.html",
@@ -550,20 +632,61 @@ def order_create(request):
             "rows": rows,
             "line_errors": line_errors,
             "search_results": search_results,
-            "variant_q": request.POST.get("variant_q", "") if request.method == "POST" else "",
-            "totals": _totals(rows, shipping_fee=fee, payer=payer, payment_method=payment),
+            "variant_q": data.get("variant_q", ""),
+            "backorder_question": backorder_question,
+            "last_action": data.get("action", "save"),
+            "totals": _totals(
+                rows,
+                shipping_fee=fee,
+                payer=payer,
+                payment_method=payment,
+                discounts=_posted_discounts(data),
+            ),
         },
     )
 
 
-def _create_from(request, form, rows, line_errors, *, confirm: bool):
+def _backorder_question(channel: str, rows: list[LineRow]) -> list[str]:
+    """ "ÁO-01: 27 can be sold now. Backorder 973?" for each line above what can be sold."""
+    ids = [r.variant_id for r in rows if r.variant is not None]
+    can_sell = selectors.channel_available_to_promise(channel=channel, variant_ids=ids)
+    wanted: dict[int, int] = {}
+    for row in rows:
+        quantity = _int_or_none(row.quantity.replace(".", "")) or 0
+        wanted[row.variant_id] = wanted.get(row.variant_id, 0) + quantity
+    question = []
+    for row in rows:
+        if row.variant is None or row.variant_id not in wanted:
+            continue
+        available = can_sell.get(row.variant_id, 0)
+        short = wanted.pop(row.variant_id) - available
+        if short > 0:
+            question.append(
+                _("%(sku)s: %(available)s can be sold now. Backorder %(short)s?")
+                % {
+                    "sku": row.variant.sku,
+                    "available": number_format(available, force_grouping=True),
+                    "short": number_format(short, force_grouping=True),
+                }
+            )
+    return question
+
+
+def _create_from(request, form, rows, line_errors, *, confirm: bool, backorder_question=None):
     inputs = _line_inputs(rows)
     if not form.is_valid() or inputs is None:
         if not rows:
             line_errors.append(_("Add a product."))
         return None
     data = form.cleaned_data
+    pickup = data["delivery"] == PICKUP
+    note = data["note"]
+    if pickup:  # said on the order, where packers and the counter read it
+        note = _("Pickup at the shop") + (f"\n{note}" if note else "")
+    # Above what can be sold: ask once ("backorder 973?") instead of saving a backorder silently.
+    allow_backorder = request.POST.get("backorder") == "yes"
     try:
+        amount, percent = form.discount_input()
         order = services.order_create(
             channel=data["channel"],
             customer=services.CustomerInput(
@@ -580,11 +703,19 @@ def _create_from(request, form, rows, line_errors, *, confirm: bool):
             shipping_fee=data["shipping_fee"] or 0,
             shipping_fee_payer=data["shipping_fee_payer"],
             payment_method=data["payment_method"],
-            note=data["note"],
+            discounts=[services.DiscountInput(amount=amount, percent=percent)]
+            if amount is not None or percent is not None
+            else [],
+            buyer=services.BuyerInput(**form.buyer_input()),
+            note=note,
+            allow_backorder=allow_backorder,
             confirm=confirm,
             actor=request.user,
         )
     except DomainError as exc:
+        if exc.code == "insufficient_stock" and backorder_question is not None:
+            backorder_question.extend(_backorder_question(data["channel"], rows) or [exc.message])
+            return None
         placed = False
         for key, reason in exc.fields.items():
             placed = form.add_service_error(key, reason) or placed
@@ -634,7 +765,9 @@ def order_edit_lines(request, code):
                 variant_id=ln.variant_id,
                 quantity=str(ln.quantity),
                 unit_price=str(ln.unit_price),
-                discount=str(ln.discount),
+                discount=f"{ln.discount_percent.normalize():f}%"
+                if ln.discount_percent is not None
+                else str(ln.discount or ""),
             )
             for ln in order.lines.all()
         ]
@@ -654,9 +787,26 @@ def order_edit_lines(request, code):
                 shipping_fee=order.shipping_fee,
                 payer=order.shipping_fee_payer,
                 payment_method=order.payment_method,
+                discounts=_order_discounts(order),
             ),
         },
     )
+
+
+def _order_discounts(order: Order) -> list:
+    """The order's own discounts, to price its lines as they are being edited."""
+    discounts = []
+    if order.order_discount_percent is not None:
+        discounts.append(services.DiscountInput(percent=order.order_discount_percent))
+    elif order.order_discount:
+        discounts.append(services.DiscountInput(amount=order.order_discount))
+    if order.platform_discount:
+        discounts.append(
+            services.DiscountInput(
+                amount=order.platform_discount, funded_by=DiscountFunder.PLATFORM
+            )
+        )
+    return discounts
 
 
 # --- htmx endpoints -----------------------------------------------------------------------------
@@ -690,15 +840,21 @@ def line_row(request):
 def totals_preview(request):
     rows = line_rows_from(request.POST)
     _attach_variants(rows)
-    if request.POST.get("order"):  # editing lines: the order's own fee and payment
+    if request.POST.get("order"):  # editing lines: the order's own fee, payment and discount
         order = _order_or_404(request.POST["order"])
         fee, payer, payment = order.shipping_fee, order.shipping_fee_payer, order.payment_method
+        discounts = _order_discounts(order)
     else:
         fee, payer, payment = _header_money(request.POST)
+        discounts = _posted_discounts(request.POST)
     return render(
         request,
         "orders/partials/totals.html",
-        {"totals": _totals(rows, shipping_fee=fee, payer=payer, payment_method=payment)},
+        {
+            "totals": _totals(
+                rows, shipping_fee=fee, payer=payer, payment_method=payment, discounts=discounts
+            )
+        },
     )
 
 
@@ -733,6 +889,39 @@ def _customer_url_for(customer) -> str | None:
         return reverse("customers:customer_detail", args=[customer.pk])
     except NoReverseMatch:
         return None
+
+
+# --- the search box of every page ------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def find(request):
+    """The search box in the top bar: an order code (DH14), a tracking number, a phone or a
+    name goes straight to the order or customer when there is one, else to the list found."""
+    q = request.GET.get("q", "").strip()[:100]
+    user = request.user
+    can_orders = user.has_perm("orders.view_order")
+    can_customers = user.has_perm("customers.view_customer")
+    if not q:
+        return redirect("web:dashboard")
+    if can_orders:
+        found = selectors.order_list(
+            filters=selectors.OrderFilters(q=q), limit=2, with_counts=False
+        ).orders
+        if len(found) == 1 and (selectors.is_order_code(q) or not can_customers):
+            return redirect("orders:order_detail", code=found[0].code)
+    if can_customers:
+        customers = list(customer_list(q=q)[:2])
+        if len(customers) == 1:
+            return redirect("customers:customer_detail", pk=customers[0].pk)
+        if customers:
+            return redirect(reverse("customers:customer_list") + "?" + urlencode({"q": q}))
+    if can_orders:
+        if len(found) == 1:
+            return redirect("orders:order_detail", code=found[0].code)
+        return redirect(reverse("orders:order_list") + "?" + urlencode({"q": q}))
+    raise PermissionDenied
 
 
 # --- picking list -------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ NAVIGATION = [
     ("purchasing:purchase_order_list", _("Purchasing"), "purchasing.view_purchaseorder", True),
     ("shipping:shipment_list", _("Shipping"), "shipping.view_shipment", True),
     ("invoicing:invoice_list", _("E-invoices"), "invoicing.view_invoice", False),
-    ("web:area:returns", _("Returns"), None, False),
+    ("returns:return_list", _("Returns"), "returns.view_return", False),
     ("marketplaces:connection_list", _("Marketplaces"), "marketplaces.view_shopconnection", False),
     ("chatbot:inbox", _("Chatbot"), "chatbot.view_conversation", False),
-    ("web:area:reports", _("Reports"), None, False),
+    ("reports:index", _("Reports"), None, False),
 ]
 
 

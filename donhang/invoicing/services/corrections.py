@@ -161,7 +161,10 @@ def invoice_replace(
     )
     template = _template_for(original, template, today)
     _check_template(template, original, today)
-    draft = invoice_draft(order=original.order, template=template, on=today, buyer=buyer)
+    # Without what returns took back: a replacement after a return invoices what was kept.
+    draft = invoice_draft(
+        order=original.order, template=template, on=today, buyer=buyer, less_returned=True
+    )
     check_draft(draft)
     replacement = Invoice(
         order=original.order,

@@ -19,6 +19,7 @@ from donhang.core.money import VatRate
 from donhang.inventory import reservations
 from donhang.inventory.models import Reservation
 from donhang.inventory.services import MAX_QUANTITY
+from donhang.orders import counters
 from donhang.orders.models import (
     AllocationStrategy,
     Channel,
@@ -242,6 +243,7 @@ def _set_state(
     Order.objects.filter(pk=order.pk).update(
         status=order.status, sub_state=order.sub_state, updated_at=timezone.now()
     )
+    counters.count_moved(order, before=before, after=(order.status, order.sub_state))
     _event(
         order,
         kind=OrderEvent.Kind.STATUS,
@@ -256,12 +258,14 @@ def _set_state(
 def channel_rule_for(channel: str, store_id: int | None = None) -> ChannelRule | None:
     """The rule orders of `channel` (and of its shop `store_id`) follow: the shop's own, else
     the channel's; None: the defaults."""
-    rules = ChannelRule.objects.prefetch_related("warehouses")
+    # Both in one query (and one for their warehouses when there is a rule at all).
+    wanted = Q(channel=channel, store__isnull=True)
     if store_id:
-        rule = rules.filter(store_id=store_id).first()
-        if rule is not None:
-            return rule
-    return rules.filter(channel=channel, store__isnull=True).first()
+        wanted |= Q(store_id=store_id)
+    rules = list(ChannelRule.objects.filter(wanted).prefetch_related("warehouses"))
+    own = [r for r in rules if store_id and r.store_id == store_id]
+    channel_rules = [r for r in rules if r.store_id is None]
+    return (own or channel_rules or [None])[0]
 
 
 def _allocation(channel: str, store_id: int | None = None) -> tuple[list[int], bool]:

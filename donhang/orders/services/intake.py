@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
@@ -17,7 +19,11 @@ from donhang.customers.services import (
     customer_find_or_create,
     customer_set_buyer_identity,
 )
+from donhang.inventory import reservations
+from donhang.inventory.models import Warehouse
+from donhang.orders import counters
 from donhang.orders.models import (
+    AllocationStrategy,
     Channel,
     Order,
     OrderEvent,
@@ -38,10 +44,9 @@ from donhang.orders.services._common import (
     BuyerInput,
     CustomerInput,
     LineInput,
-    _allocation,
     _event,
-    _reserve_lines,
     _resolve_lines,
+    channel_rule_for,
     shipping_vat_rate_default,
 )
 from donhang.orders.services.transitions import order_confirm
@@ -97,6 +102,21 @@ def _search_text(order: Order) -> str:
     )[:400]
 
 
+def _evaluated(queryset, rows: list):
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    return queryset
+
+
+def _intake_allocation(channel: str, store_id: int | None) -> tuple[list[Warehouse], bool]:
+    """The warehouses the channel's (or the shop's) rule allows, active, in priority order, and
+    whether to take from the one with the most stock (`_common._allocation`, as rows)."""
+    rule = channel_rule_for(channel, store_id)
+    chosen = [w.pk for w in rule.warehouses.all()] if rule else None
+    most_stock = bool(rule) and rule.strategy == AllocationStrategy.MOST_STOCK
+    return reservations.candidate_warehouse_rows(chosen or None), most_stock
+
+
 def buyer_fields(buyer: BuyerInput | None, *, default: dict | None = None) -> dict:
     """Checked buyer identity fields for an order; without a buyer, the customer's default."""
     if buyer is None:
@@ -128,11 +148,17 @@ def order_create(
     confirm: bool = False,
     store: SalesStore | None = None,
     actor=None,
+    on_created: Callable[[Order], None] | None = None,
 ) -> Order:
     """Take an order from any channel and reserve its stock at once.
 
     `store`: the shop of the channel the order came from (a marketplace shop); its warehouse
     rule, when it has one, chooses the warehouses.
+
+    The returned order carries its lines and VAT rows (`order.lines.all()` reads no database)
+    and its warehouse, ward, province and shop. `on_created(order)` runs inside the
+    transaction once everything is written (the API stores its idempotent answer there, so that
+    the answer and the order commit together without a savepoint).
 
     With allow_backorder=False an order that cannot be fully reserved is refused (Conflict) and
     nothing is saved. A repeated (channel, external id) is a Conflict naming the existing order.
@@ -217,36 +243,82 @@ def order_create(
         customer_set_buyer_identity(customer=buyer_customer, identity=identity, actor=actor)
     totals = priced.order_fields()
     totals["payment_status"] = PaymentStatus.PAID if priced.total <= 0 else PaymentStatus.UNPAID
-    try:
-        with transaction.atomic():
-            order = Order.objects.create(
-                channel=channel,
-                store=store,
-                external_id=external_id,
-                customer=buyer_customer,
-                customer_name=name,
-                customer_phone=phone,
-                customer_email=customer.email or "",
-                shipping_name=name,
-                shipping_phone=phone,
-                shipping_address_line=address_line,
-                shipping_province=province,
-                shipping_ward=ward,
-                payment_method=payment_method,
-                shipping_fee=shipping_fee,
-                shipping_fee_payer=shipping_fee_payer,
-                shipping_vat_rate=shipping_vat_rate,
-                note=note or "",
-                created_by=actor_user(actor),
-                **identity,
-                **totals,
-            )
-    except IntegrityError as exc:  # a concurrent intake of the same channel order won the race
+
+    # Stock first, under the locks of its levels (one statement): the order's step and main
+    # warehouse are then known when it is inserted, and a refused backorder writes nothing.
+    candidates, most_stock = _intake_allocation(channel, store.pk if store else None)
+    warehouse_ids = [w.pk for w in candidates]
+    plan = reservations.reserve_plan(
+        reservations.Need(
+            line_id=i,
+            variant_id=v.pk,
+            quantity=p.quantity,
+            warehouse_ids=warehouse_ids,
+            most_stock=most_stock,
+        )
+        for i, ((_ln, v), p) in enumerate(zip(resolved, priced.lines, strict=True))
+    )
+    reserved = [plan.by_line.get(i, 0) for i in range(len(resolved))]
+    short = {
+        v.sku: p.quantity - got
+        for (_ln, v), p, got in zip(resolved, priced.lines, reserved, strict=True)
+        if got < p.quantity
+    }
+    if short and not allow_backorder:
         raise Conflict(
-            _("This channel order was already taken in."),
-            fields={"external_id": _("Already exists.")},
-            code="duplicate_order",
-        ) from exc
+            _("Not enough stock for: %(skus)s.")
+            % {"skus": ", ".join(f"{s} (−{q})" for s, q in short.items())},
+            fields={
+                f"lines.{i}.quantity": _("Only %(n)s available.") % {"n": got}
+                for i, (p, got) in enumerate(zip(priced.lines, reserved, strict=True))
+                if got < p.quantity
+            },
+            code="insufficient_stock",
+        )
+    # The main warehouse: the one holding most of the reservations, else the first candidate.
+    if plan.by_warehouse:
+        main = max(plan.by_warehouse, key=lambda w: (plan.by_warehouse[w], -w))
+        warehouse = next(w for w in candidates if w.pk == main)
+    else:
+        warehouse = candidates[0] if candidates else None
+
+    fields = dict(
+        channel=channel,
+        store=store,
+        external_id=external_id,
+        customer=buyer_customer,
+        customer_name=name,
+        customer_phone=phone,
+        customer_email=customer.email or "",
+        shipping_name=name,
+        shipping_phone=phone,
+        shipping_address_line=address_line,
+        shipping_province=province,
+        shipping_ward=ward,
+        payment_method=payment_method,
+        shipping_fee=shipping_fee,
+        shipping_fee_payer=shipping_fee_payer,
+        shipping_vat_rate=shipping_vat_rate,
+        note=note or "",
+        created_by=actor_user(actor),
+        sub_state=SubState.AWAITING_STOCK if short else SubState.NONE,
+        warehouse=warehouse,
+        **identity,
+        **totals,
+    )
+    if external_id:
+        # Only a channel order id can collide (with a concurrent intake of the same order).
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(**fields)
+        except IntegrityError as exc:
+            raise Conflict(
+                _("This channel order was already taken in."),
+                fields={"external_id": _("Already exists.")},
+                code="duplicate_order",
+            ) from exc
+    else:
+        order = Order.objects.create(**fields)
     order_lines = OrderLine.objects.bulk_create(
         [
             OrderLine(
@@ -263,49 +335,27 @@ def order_create(
                 net=p.net,
                 vat=p.vat,
                 vat_rate=v.vat_rate,
+                reserved_quantity=got,
                 position=i,
             )
-            for i, ((_ln, v), p) in enumerate(zip(resolved, priced.lines, strict=True))
+            for i, ((_ln, v), p, got) in enumerate(
+                zip(resolved, priced.lines, reserved, strict=True)
+            )
         ]
     )
-    OrderVatLine.objects.bulk_create([OrderVatLine(order=order, **row) for row in priced.vat_rows])
+    vat_lines = OrderVatLine.objects.bulk_create(
+        [OrderVatLine(order=order, **row) for row in priced.vat_rows]
+    )
     if not all(ln.pk for ln in order_lines):  # backends without RETURNING on bulk insert
         order_lines = list(order.lines.all())
-    allocation = _allocation(channel, store.pk if store else None)
-    reserved = _reserve_lines(order, order_lines, allocation=allocation)
-    short = {
-        ln.sku: ln.quantity - ln.reserved_quantity
-        for ln in order_lines
-        if ln.reserved_quantity < ln.quantity
-    }
-    if short and not allow_backorder:
-        raise Conflict(
-            _("Not enough stock for: %(skus)s.")
-            % {"skus": ", ".join(f"{s} (−{q})" for s, q in short.items())},
-            fields={
-                f"lines.{i}.quantity": _("Only %(n)s available.") % {"n": ln.reserved_quantity}
-                for i, ln in enumerate(order_lines)
-                if ln.reserved_quantity < ln.quantity
-            },
-            code="insufficient_stock",
-        )
-    # One UPDATE for what is known only now: the code (from the id), the main warehouse (the one
-    # holding most of the reservations) and whether the order waits for stock.
+        vat_lines = list(order.vat_lines.all())
+    reservations.reserve_apply(
+        plan, line_ids={i: ln.pk for i, ln in enumerate(order_lines)}, new_lines=True
+    )
+    # What is known only now: the code (from the id) and the search text holding it.
     order.code = f"DH{order.pk:06d}"
     order.search_text = _search_text(order)
-    order.sub_state = SubState.AWAITING_STOCK if short else SubState.NONE
-    if reserved.by_warehouse:
-        order.warehouse_id = max(
-            reserved.by_warehouse, key=lambda w: (reserved.by_warehouse[w], -w)
-        )
-    else:
-        order.warehouse_id = allocation[0][0] if allocation[0] else None
-    Order.objects.filter(pk=order.pk).update(
-        code=order.code,
-        search_text=order.search_text,
-        sub_state=order.sub_state,
-        warehouse_id=order.warehouse_id,
-    )
+    Order.objects.filter(pk=order.pk).update(code=order.code, search_text=order.search_text)
     _event(
         order,
         kind=OrderEvent.Kind.CREATED,
@@ -314,6 +364,15 @@ def order_create(
         params={"channel": channel, "short": short, **({"store": store.name} if store else {})},
         data={"short": short},
     )
+    counters.count_created(order)
+    # The caller reads the lines and VAT rows just written without asking the database again
+    # (as prefetch_related leaves them).
+    order._prefetched_objects_cache = {
+        "lines": _evaluated(order.lines.all(), order_lines),
+        "vat_lines": _evaluated(order.vat_lines.all(), vat_lines),
+    }
     if confirm:
         order = order_confirm(order=order, actor=actor)
+    if on_created is not None:
+        on_created(order)
     return order

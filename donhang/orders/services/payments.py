@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from donhang.core.audit import actor_label, actor_user
+from donhang.core.audit import actor_label, actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
 from donhang.orders.models import (
@@ -93,6 +93,13 @@ def _payment_add(
     order.fees_total += fee
     if amount < 0:
         order.refunded_total += -amount
+        audit(
+            actor=actor,
+            action="order.refund",
+            obj=order,
+            summary=f"{order.code}: {amount}",
+            data={"amount": amount, "method": method, "reference": payment.reference},
+        )
     order.payment_status = payment_status_of(order)
     Order.objects.filter(pk=order.pk).update(
         paid_total=F("paid_total") + amount,

@@ -58,6 +58,7 @@ from donhang.invoicing import services as invoicing
 from donhang.marketplaces.models import Listing, MarketplaceOrder, ShopConnection
 from donhang.orders import services as orders
 from donhang.purchasing import services as purchasing
+from donhang.returns import services as returns
 from donhang.shipping import services as shipping
 from donhang.shipping.services.cod import PayoutLineInput, cod_payout_record
 from emulators.common import Clock, FaultyTransport
@@ -108,6 +109,7 @@ PAGES: dict[str, dict[str, frozenset | str]] = {
     "accounts:api_key_create": {"GET": OWNER, "POST": OWNER},
     "accounts:api_key_created": {"GET": OWNER},
     "accounts:api_key_revoke": {"POST": OWNER},
+    "accounts:audit_log": {"GET": OWNER},  # who did what; .xlsx export with ?format=xlsx
     # the API's documentation
     "api:openapi-view": {"GET": ALL},
     "api:openapi-json": {"GET": ALL},  # and any API key
@@ -276,6 +278,33 @@ PAGES: dict[str, dict[str, frozenset | str]] = {
     "marketplaces:order_arrange": {"POST": OMW},
     "marketplaces:order_label": {"GET": ALL},
     "marketplaces:order_refresh": {"POST": MANAGEMENT},
+    # reports: everyone sees orders and units; revenue, costs and margins only the money roles
+    # (inside the pages); stock movements and purchases not sales; COD the money roles
+    "reports:index": {"GET": ALL},
+    "reports:sales": {"GET": ALL},
+    "reports:inventory": {"GET": NOT_SALES},
+    "reports:purchases": {"GET": NOT_SALES},
+    "reports:returns": {"GET": ALL},
+    "reports:cod": {"GET": MONEY},
+    "reports:shipping": {"GET": ALL},
+    "reports:settings": {"GET": OWNER, "POST": OWNER},  # the owners' daily summary email
+    # returns: everyone reads them; sales open them (and exchanges), the warehouse receives and
+    # inspects, the money roles refund and issue the e-invoice correction
+    "returns:return_list": {"GET": ALL},
+    "returns:return_reports": {"GET": ALL},
+    "returns:return_create": {"GET": OMS, "POST": OMS},
+    "returns:return_detail": {"GET": ALL},
+    "returns:return_receive": {"POST": OMW},
+    "returns:return_inspect": {"POST": OMW},
+    "returns:return_refund": {"POST": MONEY},
+    "returns:refund_mark_paid": {"POST": MONEY},
+    "returns:refund_cancel": {"POST": MONEY},
+    "returns:refund_qr": {"GET": ALL},
+    "returns:return_exchange": {"POST": OMS},
+    "returns:return_invoice": {"POST": MONEY},
+    "returns:return_close": {"POST": OMS},
+    "returns:return_cancel": {"POST": OMS},
+    "returns:line_photo": {"GET": ALL},
     # the shell
     "web:dashboard": {"GET": ALL},
     "web:area": {"GET": ALL},
@@ -286,6 +315,7 @@ PAGES: dict[str, dict[str, frozenset | str]] = {
 API: dict[str, frozenset] = {
     "GET /api/v1/me": ALL,
     "GET /api/v1/shop": OWNER,
+    "GET /api/v1/audit": OWNER,
     "PUT /api/v1/shop": OWNER,
     # catalog
     "GET /api/v1/products": ALL,
@@ -362,6 +392,21 @@ API: dict[str, frozenset] = {
     "GET /api/v1/marketplaces/connections/{connection_id}": OMS,
     "POST /api/v1/marketplaces/connections/{connection_id}/push-stock": MANAGEMENT,
     "POST /api/v1/marketplaces/connections/{connection_id}/pull-products": MANAGEMENT,
+    # returns
+    "POST /api/v1/orders/{code}/returns": OMS,
+    "GET /api/v1/returns": ALL,
+    "GET /api/v1/returns/{return_id}": ALL,
+    "POST /api/v1/returns/{return_id}/receive": OMW,
+    "POST /api/v1/returns/{return_id}/inspect": OMW,
+    "POST /api/v1/returns/{return_id}/refund": MONEY,
+    # reports (revenue and margin fields only for the money roles)
+    "GET /api/v1/reports/sales": ALL,
+    "GET /api/v1/reports/dashboard": ALL,
+    "GET /api/v1/reports/inventory": NOT_SALES,
+    "GET /api/v1/reports/purchases": NOT_SALES,
+    "GET /api/v1/reports/returns": ALL,
+    "GET /api/v1/reports/cod": MONEY,
+    "GET /api/v1/reports/shipping-fees": ALL,
 }
 
 # The API's own pages: the docs (staff) and the schema (staff or any API key).
@@ -593,6 +638,7 @@ def _build_shop() -> dict:
     shop["shipment"] = shipping.shipment_create(order=shop["order"], account=account)
     _build_invoicing(shop)
     _build_marketplaces(shop)
+    _build_returns(shop)
     shop["payout"] = cod_payout_record(
         account=account,
         paid_at=date.today(),
@@ -633,6 +679,34 @@ def _build_invoicing(shop: dict) -> None:
         is_default=True,
     )
     shop["invoice"] = invoicing.invoice_issue(order=shop["order"], hold=True)[0]
+
+
+def _build_returns(shop: dict) -> None:
+    # A delivered, paid order with a return of one unit and a bank refund waiting to be paid.
+    address = orders.AddressInput(line="45 Hàng Bạc", ward=shop["warehouse"].ward_id)
+    order = orders.order_create(
+        channel="manual_phone",
+        customer=orders.CustomerInput(name="Phạm Thu", phone="0903777666", address=address),
+        lines=[orders.LineInput(sku="AT01", quantity=2)],
+        payment_method="bank_transfer",
+        confirm=True,
+    )
+    orders.order_mark_packed(order=order)
+    orders.order_hand_over(order=order)
+    order.refresh_from_db()
+    orders.order_payment_record(order=order, method="bank_transfer", amount=order.total)
+    goods_return = returns.return_create(
+        order=order, lines=[returns.ReturnLineInput(sku="AT01", quantity=1)]
+    )
+    shop["goods_return"] = goods_return
+    shop["return_line"] = goods_return.lines.get()
+    shop["refund"] = returns.refund_create(
+        goods_return=goods_return,
+        method="bank_transfer",
+        amount=1000,
+        bank_bin="970436",
+        bank_account="1023456789",
+    )
 
 
 def _build_marketplaces(shop: dict) -> None:
@@ -695,7 +769,12 @@ def _page_kwargs(route: PageRoute, shop: dict) -> dict:
                 "orders": shop["order"].code,
                 "shipping": shop["order"].code,
                 "invoicing": shop["order"].code,
+                "returns": shop["order"].code,
             }.get(app) or shop["stocktake"].code
+        elif arg == "refund_pk":
+            value = shop["refund"].pk
+        elif arg == "line_pk":
+            value = shop["return_line"].pk
         elif arg == "image_pk":
             value = shop["image"].pk
         elif arg == "line_id":
@@ -705,7 +784,7 @@ def _page_kwargs(route: PageRoute, shop: dict) -> dict:
         elif arg == "platform":
             value = "shopee"
         elif arg == "slug":
-            value = "returns"
+            value = "chatbot"
         elif arg == "path":
             value = shop["image"].image.name
         else:
@@ -739,6 +818,7 @@ def _pk_for(app: str, name: str, shop: dict) -> int:
         ("marketplaces:order_label", "marketplace_order"),
         ("marketplaces:order_refresh", "marketplace_order"),
         ("marketplaces:", "connection"),
+        ("returns:", "goods_return"),
     ]
     for prefix, key_name in candidates:
         if name.startswith(prefix):
@@ -795,6 +875,7 @@ def _api_path(path: str, shop: dict) -> str:
         "{shipment_id}": shop["shipment"].pk,
         "{invoice_id}": shop["invoice"].pk,
         "{connection_id}": shop["connection"].pk,
+        "{return_id}": shop["goods_return"].pk,
     }
     for param, value in ids.items():
         path = path.replace(param, str(value))

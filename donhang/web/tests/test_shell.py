@@ -46,7 +46,7 @@ def test_language_switch(client, owner, language, expected):
 def test_areas_not_built_yet_say_so(client, owner):
     client.post(reverse("set_language"), {"language": "en"})
 
-    response = client.get(reverse("web:area", args=["returns"]))
+    response = client.get(reverse("web:area", args=["chatbot"]))
 
     assert response.status_code == 200
     assert "not built yet" in response.text

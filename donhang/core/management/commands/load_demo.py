@@ -11,11 +11,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from donhang.accounts.demo import load_demo_users
         from donhang.catalog.demo import load_demo_catalog
+        from donhang.chatbot.demo import load_demo_chatbot
         from donhang.inventory.demo import load_demo_warehouses
         from donhang.invoicing.demo import load_demo_invoicing
         from donhang.marketplaces.demo import load_demo_marketplaces
         from donhang.orders.demo import load_demo_orders
         from donhang.purchasing.demo import load_demo_suppliers
+        from donhang.returns.demo import load_demo_returns
         from donhang.shipping.demo import load_demo_carriers
 
         with transaction.atomic():
@@ -27,4 +29,6 @@ class Command(BaseCommand):
             load_demo_orders(actor=owner)
             load_demo_invoicing(actor=owner)
             load_demo_marketplaces(actor=owner, warehouse=warehouses[0])
+            load_demo_returns(actor=owner)
+            load_demo_chatbot(actor=owner)
         self.stdout.write(self.style.SUCCESS(_("Demo data is ready.")))

@@ -1,8 +1,12 @@
+import logging
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import connections
 
 from donhang.core.scheduler import enqueue_due_jobs
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -14,8 +18,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, once=False, interval=30.0, **options):
         while True:
-            for name in enqueue_due_jobs():
-                self.stdout.write(f"enqueued {name}")
+            try:
+                for name in enqueue_due_jobs():
+                    self.stdout.write(f"enqueued {name}")
+            except Exception:
+                # A database or Redis outage: log it and check again later, never stop.
+                if once:
+                    raise
+                logger.exception("scheduler check failed; trying again in %s s", interval)
+                connections.close_all()
             if once:
                 return
             time.sleep(interval)

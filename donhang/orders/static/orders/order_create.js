@@ -1,7 +1,10 @@
 // The new-order page: a customer found by phone fills in the name, email and address (only
-// empty fields, unless "use" is clicked); a saved address button fills the address.
+// empty fields, unless "use" is clicked); a saved address button fills the address; "pickup at
+// the shop" hides the address; shortcuts F2 (product), F4 (customer), Ctrl+Enter (save).
 (function () {
+  "use strict";
   const form = document.getElementById("order-form");
+  if (!form) return;
   const input = (name) => form.querySelector(`[name=${name}]`);
   function useAddress(button) {
     input("address_line").value = button.dataset.line;
@@ -27,4 +30,31 @@
     const use = e.target.closest("[data-use-customer]");
     if (use) useCustomer(document.getElementById("customer-found"), false);
   });
+  // Pickup at the shop: no address to fill in.
+  const addressFields = document.getElementById("address-fields");
+  form.addEventListener("change", (e) => {
+    if (e.target.name === "delivery" && addressFields) {
+      addressFields.hidden = e.target.value === "pickup";
+    }
+  });
+  // Shortcuts: none the browser itself owns (F5, Ctrl+S, Ctrl+F… stay the browser's).
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "F2") {
+      e.preventDefault();
+      const box = document.getElementById("variant-search");
+      if (box) { box.focus(); box.select(); }
+    } else if (e.key === "F4") {
+      e.preventDefault();
+      const phone = input("phone");
+      if (phone) { phone.focus(); phone.select(); }
+    } else if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+      e.preventDefault();
+      const save = form.querySelector("[data-shortcut-save]");
+      if (save) save.click();
+    }
+  });
+  // The page opens ready for the phone number, or for the next product once lines exist.
+  const box = document.getElementById("variant-search");
+  if (document.querySelector("#lines-body tr") && box) box.focus();
+  else if (input("phone")) input("phone").focus();
 })();
