@@ -13,6 +13,7 @@ from django.utils.module_loading import import_string
 
 from donhang.core.leases import requeue_expired_tasks
 from donhang.core.models import ScheduledJob
+from donhang.core.taskqueue import flush_task_outbox
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,20 @@ JOBS = [
         "donhang.marketplaces.tasks.authorize_emulator_shops_task",
         timedelta(minutes=1),
     ),
+    # Reports: the daily figures follow what changed (the dashboard says to which minute they
+    # are complete), and the owners' daily summary goes once a day when turned on.
+    Job("reports_refresh", "donhang.reports.tasks.refresh_figures_task", timedelta(minutes=1)),
+    Job(
+        "reports_daily_summary",
+        "donhang.reports.tasks.send_daily_summary_task",
+        timedelta(minutes=15),
+    ),
+    # Chatbot: Zalo OA access tokens are refreshed before they expire.
+    Job(
+        "chatbot_refresh_zalo_tokens",
+        "donhang.chatbot.tasks.refresh_zalo_tokens_task",
+        timedelta(minutes=30),
+    ),
 ]
 
 
@@ -68,6 +83,9 @@ def enqueue_due_jobs(*, now=None, jobs=JOBS, requeue: bool = True) -> list[str]:
     passed; returns the names of the jobs enqueued."""
     now = now or timezone.now()
     if requeue:
+        # Tasks kept in the database while the queue (Redis) was unreachable go out first.
+        if sent := flush_task_outbox():
+            logger.info("sent %s tasks that waited for the queue", sent)
         for result_id in requeue_expired_tasks(now=now):
             logger.info("requeued task %s", result_id)
     enqueued = []

@@ -95,7 +95,7 @@ class ConnectForm(DomainErrorMixin, forms.Form):
 class ShopSettingsForm(DomainErrorMixin, forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     stock_percent = forms.IntegerField(
-        label=gettext_lazy("Publish % of available stock"), min_value=0, max_value=100
+        label=gettext_lazy("Percentage of available stock to publish"), min_value=0, max_value=100
     )
     stock_buffer = forms.IntegerField(label=gettext_lazy("Keep back (units)"), min_value=0)
     strategy = forms.ChoiceField(

@@ -84,7 +84,7 @@ class ShopConnection(models.Model):
     tokens_refreshed_at = models.DateTimeField(null=True, blank=True)
     # Stock publishing: what the shop shows of what we may sell.
     stock_percent = models.PositiveSmallIntegerField(
-        _("publish % of available stock"),
+        _("percentage of available stock to publish"),
         default=100,
         help_text=_("100: all of it. Lower keeps some back for other channels."),
     )

@@ -1,8 +1,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# (url name, label, permission needed or None, in the main bar or under "More"). Areas not
-# built yet point at a page that says so plainly.
+# (url name, label, permission needed or None, in the main bar or under "More").
 NAVIGATION = [
     ("web:dashboard", _("Dashboard"), None, True),
     ("orders:order_list", _("Orders"), "orders.view_order", True),
@@ -28,10 +27,7 @@ def navigation(request):
     for name, label, perm, main in NAVIGATION:
         if perm and not user.has_perm(perm):
             continue
-        if name.startswith("web:area:"):
-            url = reverse("web:area", args=[name.rsplit(":", 1)[1]])
-        else:
-            url = reverse(name)
+        url = reverse(name)
         active = path == url if url == "/" else path.startswith(url)
         (items if main else more).append({"url": url, "label": label, "active": active})
     return {"nav_items": items, "nav_more": more}

@@ -5,5 +5,4 @@ from donhang.web import views
 app_name = "web"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("areas/<slug:slug>/", views.area, name="area"),
 ]

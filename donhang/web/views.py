@@ -1,16 +1,9 @@
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 
 from donhang.core import hooks
 from donhang.marketplaces.selectors import connections_with_problems
 from donhang.web.selectors import dashboard_summary
-
-# Areas of the mission that are not built yet: the page says so plainly.
-PLANNED_AREAS = {
-    "chatbot": _("Chatbot"),
-}
 
 
 @login_required
@@ -32,10 +25,3 @@ def dashboard(request):
         "web/dashboard.html",
         {"summary": summary, "marketplace_problems": marketplace_problems},
     )
-
-
-@login_required
-def area(request, slug: str):
-    if slug not in PLANNED_AREAS:
-        raise Http404
-    return render(request, "web/planned.html", {"area_title": PLANNED_AREAS[slug]})

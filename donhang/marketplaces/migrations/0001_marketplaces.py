@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
                 ('access_expires_at', models.DateTimeField(blank=True, null=True, verbose_name='access token expires')),
                 ('refresh_expires_at', models.DateTimeField(blank=True, null=True, verbose_name='authorization expires')),
                 ('tokens_refreshed_at', models.DateTimeField(blank=True, null=True)),
-                ('stock_percent', models.PositiveSmallIntegerField(default=100, help_text='100: all of it. Lower keeps some back for other channels.', verbose_name='publish % of available stock')),
+                ('stock_percent', models.PositiveSmallIntegerField(default=100, help_text='100: all of it. Lower keeps some back for other channels.', verbose_name='percentage of available stock to publish')),
                 ('stock_buffer', models.PositiveIntegerField(default=0, help_text='Units per product never shown on this shop.', verbose_name='keep back (units)')),
                 ('last_sync_at', models.DateTimeField(blank=True, null=True, verbose_name='last sync')),
                 ('last_error', models.TextField(blank=True, verbose_name='last error')),

@@ -48,6 +48,7 @@ from PIL import Image
 from donhang.accounts.services import api_key_create, shop_profile_update, user_create
 from donhang.api.router import api
 from donhang.catalog import services as catalog
+from donhang.chatbot import services as chatbot
 from donhang.core.integrations import register_transport
 from donhang.customers import services as customers
 from donhang.customers.models import Ward
@@ -136,6 +137,9 @@ PAGES: dict[str, dict[str, frozenset | str]] = {
     "catalog:brand_create": {"GET": MANAGEMENT, "POST": MANAGEMENT},
     "catalog:brand_edit": {"GET": MANAGEMENT, "POST": MANAGEMENT},
     "catalog:brand_delete": {"GET": MANAGEMENT, "POST": MANAGEMENT},
+    "catalog:barcode_labels": {"GET": ALL},  # barcode labels PDF of chosen variants
+    "catalog:barcodes_assign": {"POST": MANAGEMENT},  # barcodes for variants without one
+    "catalog:variant_lookup": {"GET": ALL},  # a scanned code → the variant (scan modes)
     # customers
     "customers:customer_list": {"GET": NOT_WAREHOUSE},
     "customers:customer_create": {"GET": OMS, "POST": OMS},
@@ -166,6 +170,7 @@ PAGES: dict[str, dict[str, frozenset | str]] = {
     "inventory:stocktake_sheet": {"GET": NOT_SALES, "POST": OMW},
     "inventory:stocktake_count_line": {"POST": OMW},
     "inventory:stocktake_import": {"GET": OMW, "POST": OMW},
+    "inventory:stocktake_scan": {"POST": OMW},  # scan mode: one scan counts one
     "inventory:stocktake_review": {"GET": NOT_SALES},
     "inventory:stocktake_post": {"POST": MANAGEMENT},
     "inventory:stocktake_cancel": {"POST": OMW},
@@ -181,6 +186,7 @@ PAGES: dict[str, dict[str, frozenset | str]] = {
     "orders:line_row": {"GET": ALL},
     "orders:totals_preview": {"POST": ALL},
     "orders:customer_lookup": {"GET": OMS},
+    "orders:find": {"GET": ALL},  # the top bar's search box (order, tracking number, phone)
     "orders:order_detail": {"GET": ALL},
     "orders:order_confirm": {"POST": OMS},
     "orders:order_mark_packed": {"POST": OMW},
@@ -211,6 +217,7 @@ PAGES: dict[str, dict[str, frozenset | str]] = {
     "shipping:cod": {"GET": MONEY},
     "shipping:payout_create": {"GET": MONEY, "POST": MONEY},
     "shipping:payout_import": {"GET": MONEY, "POST": MONEY},
+    "shipping:payout_from_outstanding": {"POST": MONEY},  # ticked parcels → a payout
     "shipping:payout_detail": {"GET": MONEY},
     "shipping:carrier_account_list": {"GET": MANAGEMENT},
     "shipping:carrier_account_create": {"GET": OWNER, "POST": OWNER},
@@ -236,6 +243,7 @@ PAGES: dict[str, dict[str, frozenset | str]] = {
     "purchasing:receipt_list": {"GET": NOT_SALES},
     "purchasing:receipt_create_standalone": {"GET": OMW, "POST": OMW},
     "purchasing:receipt_detail": {"GET": NOT_SALES},
+    "purchasing:receipt_labels": {"GET": NOT_SALES},  # barcode labels of a receipt's lines
     "purchasing:variant_search": {"GET": NOT_SALES},
     "purchasing:line_row": {"GET": NOT_SALES},
     # e-invoices: read by all but the warehouse; issued and corrected by the money roles
@@ -304,10 +312,30 @@ PAGES: dict[str, dict[str, frozenset | str]] = {
     "returns:return_invoice": {"POST": MONEY},
     "returns:return_close": {"POST": OMS},
     "returns:return_cancel": {"POST": OMS},
+    # chatbot: the inbox for those who talk to customers; the bot's settings for management;
+    # channels (secrets) for the owner; webhooks and the widget are for the outside
+    "chatbot:inbox": {"GET": OMS},
+    "chatbot:conversation": {"GET": OMS},
+    "chatbot:conversation_messages": {"GET": OMS},
+    "chatbot:conversation_reply": {"POST": OMS},
+    "chatbot:conversation_take_over": {"POST": OMS},
+    "chatbot:conversation_hand_back": {"POST": OMS},
+    "chatbot:conversation_close": {"POST": OMS},
+    "chatbot:settings": {"GET": MANAGEMENT, "POST": MANAGEMENT},
+    "chatbot:faq_create": {"GET": MANAGEMENT, "POST": MANAGEMENT},
+    "chatbot:faq_edit": {"GET": MANAGEMENT, "POST": MANAGEMENT},
+    "chatbot:faq_delete": {"POST": MANAGEMENT},
+    "chatbot:connection_create": {"GET": OWNER, "POST": OWNER},
+    "chatbot:connection_edit": {"GET": OWNER, "POST": OWNER},
+    "chatbot:messenger_webhook": {"GET": NOBODY, "POST": NOBODY},
+    "chatbot:zalo_webhook": {"POST": NOBODY},
+    "chatbot:widget_session": {"POST": PUBLIC},
+    "chatbot:widget_messages": {"GET": PUBLIC, "POST": PUBLIC},
+    "chatbot:widget_demo": {"GET": PUBLIC},
+    "chatbot:payment_qr": {"GET": PUBLIC},
     "returns:line_photo": {"GET": ALL},
     # the shell
     "web:dashboard": {"GET": ALL},
-    "web:area": {"GET": ALL},
 }
 
 # Who may call each API operation, "METHOD /api/v1/path/{param}". The same for a role's session
@@ -394,6 +422,9 @@ API: dict[str, frozenset] = {
     "POST /api/v1/marketplaces/connections/{connection_id}/pull-products": MANAGEMENT,
     # returns
     "POST /api/v1/orders/{code}/returns": OMS,
+    "POST /api/v1/chatbot/messages": OMS,
+    "GET /api/v1/chatbot/conversations": OMS,
+    "GET /api/v1/chatbot/conversations/{conversation_id}": OMS,
     "GET /api/v1/returns": ALL,
     "GET /api/v1/returns/{return_id}": ALL,
     "POST /api/v1/returns/{return_id}/receive": OMW,
@@ -639,6 +670,7 @@ def _build_shop() -> dict:
     _build_invoicing(shop)
     _build_marketplaces(shop)
     _build_returns(shop)
+    _build_chatbot(shop)
     shop["payout"] = cod_payout_record(
         account=account,
         paid_at=date.today(),
@@ -707,6 +739,12 @@ def _build_returns(shop: dict) -> None:
         bank_bin="970436",
         bank_account="1023456789",
     )
+
+
+def _build_chatbot(shop: dict) -> None:
+    shop["conversation"] = chatbot.conversation_get_or_create(channel="api", external_user_id="m")
+    shop["faq_entry"] = chatbot.faq_save(topic="other", question="Q?", answer="A", actor=None)
+    shop["chat_connection"] = chatbot.connection_save(kind="web", name="Web", actor=None)
 
 
 def _build_marketplaces(shop: dict) -> None:
@@ -783,10 +821,12 @@ def _page_kwargs(route: PageRoute, shop: dict) -> dict:
             value = "ghn"
         elif arg == "platform":
             value = "shopee"
-        elif arg == "slug":
-            value = "chatbot"
         elif arg == "path":
             value = shop["image"].image.name
+        elif arg == "public_key":
+            value = "no-such-widget"
+        elif arg == "token":
+            value = "x"
         else:
             raise AssertionError(f"{name}: say in _page_kwargs what <{arg}> is")
         kwargs[arg] = value
@@ -808,6 +848,7 @@ def _pk_for(app: str, name: str, shop: dict) -> int:
         ("shipping:", "shipment"),
         ("purchasing:supplier", "supplier"),
         ("purchasing:receipt_detail", "receipt"),
+        ("purchasing:receipt_labels", "receipt"),
         ("purchasing:", "purchase_order"),
         ("invoicing:account", "invoice_account"),
         ("invoicing:template", "invoice_template"),
@@ -819,6 +860,9 @@ def _pk_for(app: str, name: str, shop: dict) -> int:
         ("marketplaces:order_refresh", "marketplace_order"),
         ("marketplaces:", "connection"),
         ("returns:", "goods_return"),
+        ("chatbot:faq", "faq_entry"),
+        ("chatbot:connection", "chat_connection"),
+        ("chatbot:", "conversation"),
     ]
     for prefix, key_name in candidates:
         if name.startswith(prefix):
@@ -876,6 +920,7 @@ def _api_path(path: str, shop: dict) -> str:
         "{invoice_id}": shop["invoice"].pk,
         "{connection_id}": shop["connection"].pk,
         "{return_id}": shop["goods_return"].pk,
+        "{conversation_id}": shop["conversation"].pk,
     }
     for param, value in ids.items():
         path = path.replace(param, str(value))

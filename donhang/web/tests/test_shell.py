@@ -43,19 +43,6 @@ def test_language_switch(client, owner, language, expected):
     assert expected in page.text
 
 
-def test_areas_not_built_yet_say_so(client, owner):
-    client.post(reverse("set_language"), {"language": "en"})
-
-    response = client.get(reverse("web:area", args=["chatbot"]))
-
-    assert response.status_code == 200
-    assert "not built yet" in response.text
-
-
-def test_unknown_area_is_404(client, owner):
-    assert client.get(reverse("web:area", args=["nope"])).status_code == 404
-
-
 def test_navigation_hides_areas_a_role_cannot_see(client):
     # Sales staff see products but the owner-only staff page is not in their menu.
     user = user_create(username="ban-hang", password="mat-khau-dai-2026", role="sales")
