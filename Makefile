@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 PORT ?= 8000
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run test test-sqlite test-postgres lint format bench messages browser-deps clean
+.PHONY: install run run-scaled test test-sqlite test-postgres test-faults loadtest lint format bench eval-chatbot messages browser-deps clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
 	PORT=$(PORT) bash scripts/serve.sh
+
+## The scaled run on one machine: PostgreSQL (DATABASE_URL), Redis (REDIS_URL) for the task queue
+## and the cache, WEB_WORKERS gunicorn processes, TASK_WORKERS RQ workers and the scheduler.
+run-scaled: install
+	PORT=$(PORT) bash scripts/run_scaled.sh
 
 ## Debian's chromium for the browser tests (never a downloaded browser).
 browser-deps:
@@ -46,6 +51,15 @@ test-sqlite: install
 test-postgres: install
 	DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -n 2
 
+## Faults (not part of `make test`): workers killed mid-job, PostgreSQL restarted and Redis
+## stopped under load (their own throwaway servers), every emulator failing 30 % of calls.
+test-faults: install
+	DONHANG_FAULT_TESTS=1 DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -p no:xdist -q donhang/core/tests/faults $(FAULTS_ARGS)
+
+## Load test against a running `make run-scaled` (BASE_URL, default http://127.0.0.1:$(PORT)).
+loadtest: install
+	$(PY) scripts/loadtest.py --base-url $${BASE_URL:-http://127.0.0.1:$(PORT)} $(LOADTEST_ARGS)
+
 format: install
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
@@ -58,6 +72,11 @@ messages: install
 
 bench: install
 	$(PY) -m bench $(BENCH_ARGS)
+
+## The chatbot on evaluation/chatbot/ (offline engine, fresh demo database): intent accuracy,
+## entity F1, dialogue completion, p95 reply latency. EVAL_ARGS: e.g. --failures 0.
+eval-chatbot: install
+	$(PY) -m bench.chatbot_eval $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) var/test*.sqlite3*

@@ -254,7 +254,11 @@ if _tasks_backend.lower() in {"redis", "rq"}:
             "DEFAULT_TIMEOUT": int(os.environ.get("RQ_JOB_TIMEOUT", "600")),
         }
     }
-    RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+    # PreloadedWorker: the tasks' code imported once per worker, not once per job.
+    RQ = {
+        "JOB_CLASS": "django_tasks_rq.Job",
+        "WORKER_CLASS": "donhang.core.taskqueue.PreloadedWorker",
+    }
     RQ_SHOW_ADMIN_LINK = False
 else:
     TASKS = {
@@ -300,6 +304,19 @@ WEBHOOK_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_MAX_BODY_BYTES", str(1024 *
 TRACKING_LOOKUPS_PER_ADDRESS = int(os.environ.get("TRACKING_LOOKUPS_PER_ADDRESS", "30"))
 TRACKING_FAILURES_PER_CODE = int(os.environ.get("TRACKING_FAILURES_PER_CODE", "10"))
 TRACKING_LOOKUP_WINDOW_SECONDS = int(os.environ.get("TRACKING_LOOKUP_WINDOW_SECONDS", "600"))
+
+# Where the demo's carrier emulators listen (`make run`, scripts/serve.sh); the demo's carrier
+# accounts follow them.
+CARRIER_EMULATOR_PORTS = {
+    "ghn": int(os.environ.get("GHN_EMULATOR_PORT", "8701")),
+    "viettelpost": int(os.environ.get("VTP_EMULATOR_PORT", "8702")),
+}
+# Barcodes given to variants without one: EAN-13 under the shop's GS1 Vietnam company prefix
+# (893…) when set; else BARCODE_FALLBACK "ean13" (in-store numbers, prefix 20–29) or "code128"
+# (the SKU itself).
+BARCODE_GS1_PREFIX = os.environ.get("BARCODE_GS1_PREFIX", "")
+BARCODE_FALLBACK = os.environ.get("BARCODE_FALLBACK", "ean13")
+BARCODE_IN_STORE_PREFIX = os.environ.get("BARCODE_IN_STORE_PREFIX", "20")
 
 # --- marketplaces (Shopee, Lazada, TikTok Shop) ----------------------------------------------
 # Local time of the nightly full reconciliation of products and stock (off-peak).
