@@ -1,43 +1,99 @@
-"""`make bench`: benchmarks on the configured database engine, in a separate bench database.
+"""`make bench`: issue 16's ratios, each interleaved with its floor, at 1 and 4 clients, on SQLite
+and on PostgreSQL; the order list and dashboard on a small and a big database; the peak memory of
+a web worker serving them.
 
-The bench database is `<test name>` of the configured DATABASE_URL (SQLite: var/bench_donhang.sqlite3;
-PostgreSQL: database bench_donhang on the same server). It is kept between runs so the
-million-order list data is generated once; `--fresh` drops it first.
+Every engine runs in a process of its own (bench/engine.py). The bench databases are kept between
+runs (SQLite: var/bench_*.sqlite3; PostgreSQL: databases bench_* on the server of DATABASE_URL or
+BENCH_PG_URL), so the big order list is seeded once; `--fresh` recreates the intake database.
+
+    make bench                          # intake, labels, pages at 1,000 vs 100,000 orders
+    make bench BENCH_ARGS=--million     # the pages at 1,000 vs 1,000,000 orders (seeded once)
+    make bench BENCH_ARGS="--engines postgresql --only intake --rounds 3"
+    make bench BENCH_ARGS="--reports --million --only="   # issue 15 alone: dashboard and reports
 """
 
+from __future__ import annotations
+
 import argparse
+import json
 import os
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench")
-    parser.add_argument("--orders", type=int, default=300, help="orders for the intake benchmark")
+    parser.add_argument("--engines", default="sqlite,postgresql")
     parser.add_argument(
-        "--list-orders", type=int, default=1_000_000, help="orders for the list benchmark"
+        "--million", action="store_true", help="the big database has 1,000,000 orders"
     )
-    parser.add_argument("--fresh", action="store_true", help="drop and recreate the bench database")
-    parser.add_argument("--skip-list", action="store_true")
+    parser.add_argument("--big", type=int, default=100_000, help="orders in the big database")
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--orders", type=int, default=60, help="orders per client per round")
+    parser.add_argument("--clients", default="1,4")
+    parser.add_argument("--only", default="intake,labels,pages")
+    parser.add_argument("--fresh", action="store_true", help="recreate the intake database")
+    parser.add_argument(
+        "--reports",
+        action="store_true",
+        help="also issue 15's dashboard and reports on their own databases (bench/reports.py)",
+    )
     args = parser.parse_args()
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ["TEST_DATABASE_NAME"] = "bench_donhang"
-    import django
-
-    django.setup()
-    from django.db import connection
+    big = 1_000_000 if args.million else args.big
 
     started = time.perf_counter()
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=not args.fresh)
-    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}")
+    summaries = []
+    for engine in args.engines.split(","):
+        env = dict(os.environ)
+        if engine == "sqlite":
+            env.pop("DATABASE_URL", None)
+        else:
+            current = env.get("DATABASE_URL", "")
+            env["DATABASE_URL"] = os.environ.get(
+                "BENCH_PG_URL", current if current.startswith("postgres") else PG_DEFAULT
+            )
+        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
+            path = out.name
+        cmd = [
+            sys.executable, "-m", "bench.engine", "--json", path, "--big", str(big),
+            "--rounds", str(args.rounds), "--orders", str(args.orders), "--clients", args.clients,
+            "--only", args.only,
+        ] + (["--fresh"] if args.fresh else [])  # fmt: skip
+        runs = [cmd] if args.only else []
+        if args.reports:
+            runs.append([sys.executable, "-m", "bench.reports", "--json", path, "--big", str(big)])
+        for run in runs:
+            code = subprocess.call(run, env=env)
+            if code:
+                print(f"bench on {engine} failed ({code})")
+                return code
+            with open(path) as f:
+                summaries.append(json.load(f))
+        os.unlink(path)
 
-    from bench import orders
-
-    orders.run_intake(n=args.orders)
-    if not args.skip_list:
-        orders.run_list(total=args.list_orders)
+    print("\n######## summary: median (range) over the rounds")
+    keys = list(dict.fromkeys(k for s in summaries for k in s["ratios"]))
+    width = max(len(k) for k in keys)
+    print("  " + "".ljust(width) + "".join(f"  {s['engine']:>26}" for s in summaries))
+    for key in keys:
+        cells = []
+        for s in summaries:
+            values = s["ratios"].get(key)
+            if not values:
+                cells.append("—")
+                continue
+            med = statistics.median(values)
+            cells.append(
+                f"{med:.2f}"
+                if len(values) == 1
+                else f"{med:.2f} ({min(values):.2f}–{max(values):.2f})"
+            )
+        print("  " + key.ljust(width) + "".join(f"  {c:>26}" for c in cells))
     print(f"\n(bench took {time.perf_counter() - started:.0f} s)")
     return 0
 

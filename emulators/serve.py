@@ -4,10 +4,10 @@
         --sinvoice-port 8711 --misa-port 8712 \\
         --callback-base http://127.0.0.1:8000 --secret demo-secret
 
-* GHN: ``http://127.0.0.1:8701/shiip/public-api`` (labels under ``/a5/public-api/``), header
+* GHN: ``http://127.0.0.1:8701/shiip/public-api`` (``--ghn-port`` or ``GHN_EMULATOR_PORT``) (labels under ``/a5/public-api/``), header
   ``Token: demo-ghn-token``, ``ShopId: 885``. Webhooks go to
   ``<callback-base>/shipping/webhooks/ghn/`` with header ``X-Webhook-Secret: <secret>``.
-* Viettel Post: ``http://127.0.0.1:8702`` (``/v2/...``, ``/v3/...``, ``/DigitalizePrint/...``),
+* Viettel Post: ``http://127.0.0.1:8702`` (``--vtp-port`` or ``VTP_EMULATOR_PORT``; ``/v2/...``, ``/v3/...``, ``/DigitalizePrint/...``),
   ``USERNAME demo@donhang.vn`` / ``PASSWORD demo-password`` (Login + ownerconnect), or directly
   the fixed long-lived ``Token: demo-vtp-token`` (``--vtp-token``). Webhooks go to
   ``<callback-base>/shipping/webhooks/viettelpost/`` with ``"TOKEN": <secret>`` in the body.
@@ -257,8 +257,10 @@ def run_clock(emulators, speed: float, interval: float, stop: threading.Event) -
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--ghn-port", type=int, default=8701)
-    p.add_argument("--vtp-port", type=int, default=8702)
+    env = os.environ
+    # The ports are settings (README): the demo's carrier accounts read the same variables.
+    p.add_argument("--ghn-port", type=int, default=int(env.get("GHN_EMULATOR_PORT", 8701)))
+    p.add_argument("--vtp-port", type=int, default=int(env.get("VTP_EMULATOR_PORT", 8702)))
     p.add_argument("--callback-base", default="http://127.0.0.1:8000")
     p.add_argument("--secret", default="demo-secret")
     p.add_argument(
@@ -274,8 +276,10 @@ def main(argv=None) -> None:
     )
     p.add_argument("--vtp-token", default="demo-vtp-token", help="fixed long-lived VTP token")
     p.add_argument("--no-webhooks", action="store_true")
-    p.add_argument("--sinvoice-port", type=int, default=8711)
-    p.add_argument("--misa-port", type=int, default=8712)
+    p.add_argument(
+        "--sinvoice-port", type=int, default=int(env.get("SINVOICE_EMULATOR_PORT", 8711))
+    )
+    p.add_argument("--misa-port", type=int, default=int(env.get("MISA_EMULATOR_PORT", 8712)))
     p.add_argument("--no-einvoice", action="store_true", help="serve the carriers only")
     p.add_argument("--einvoice-tax-code", default="0107654326", help="the seller's tax code")
     p.add_argument("--sinvoice-username", default=None, help="default: the tax code")
@@ -284,7 +288,6 @@ def main(argv=None) -> None:
     p.add_argument("--misa-username", default="demo@donhang.vn")
     p.add_argument("--misa-password", default="demo-password")
     p.add_argument("--misa-tax-delay", type=float, default=30.0, help="seconds until a CQT code")
-    env = os.environ
     p.add_argument("--shopee-port", type=int, default=int(env.get("SHOPEE_EMULATOR_PORT", 8721)))
     p.add_argument("--lazada-port", type=int, default=int(env.get("LAZADA_EMULATOR_PORT", 8722)))
     p.add_argument("--tiktok-port", type=int, default=int(env.get("TIKTOK_EMULATOR_PORT", 8723)))

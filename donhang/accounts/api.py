@@ -1,8 +1,9 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from donhang.accounts import selectors, services
+from donhang.core.audit import AuditFilter, audit_page
 from donhang.core.errors import DomainError
 
 router = Router(tags=["accounts"])
@@ -187,3 +188,68 @@ def shop_update(request, payload: ShopIn):
         error.fields = {_SHOP_FIELDS_SENT.get(k, k): v for k, v in error.fields.items()}
         raise
     return _shop_out(selectors.shop_profile_get())
+
+
+# --- the audit log: /api/v1/audit --------------------------------------------------------------
+
+
+class AuditEntryOut(Schema):
+    id: int
+    at: datetime
+    actor: str = Field(description="Username, API key label or `system`")
+    actor_user_id: int | None
+    action: str = Field(description="e.g. `invoice.issue`, `user.set_role`, `stock.adjust`")
+    object_type: str = Field(description="`app.model`, e.g. `orders.order`")
+    object_id: str
+    summary: str
+    data: dict
+
+
+class AuditPage(Schema):
+    items: list[AuditEntryOut]
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page")
+
+
+@router.get("/audit", response=AuditPage, summary="The audit log (owner)")
+def audit_list(
+    request,
+    actor_id: int | None = Query(None, ge=1, le=2**62),
+    actor: str = Query("", max_length=150, description="Part of the actor's label"),
+    action: str = Query("", max_length=80, description="An action, or a prefix ending in `.`"),
+    object_type: str = Query("", max_length=80),
+    object_id: str = Query("", max_length=64),
+    date_from: date | None = None,
+    date_to: date | None = None,
+    before: int | None = Query(None, ge=1, le=2**62, description="`next_before` of a page"),
+    limit: int = Query(50, ge=1, le=200),
+):
+    """Who did what to which record, newest first: prices and costs, stock adjustments,
+    refunds, e-invoices, roles, API keys, accounts of carriers, marketplaces and providers."""
+    request.principal.require("core.view_auditentry")
+    filters = AuditFilter(
+        actor_id=actor_id,
+        actor=actor.strip(),
+        action=action.strip(),
+        object_type=object_type.strip(),
+        object_id=object_id.strip(),
+        date_from=date_from,
+        date_to=date_to,
+    )
+    entries, next_before = audit_page(filters, before_id=before, size=limit)
+    return {
+        "items": [
+            {
+                "id": e.pk,
+                "at": e.at,
+                "actor": e.actor_label,
+                "actor_user_id": e.actor_id,
+                "action": e.action,
+                "object_type": e.object_type,
+                "object_id": e.object_id,
+                "summary": e.summary,
+                "data": e.data or {},
+            }
+            for e in entries
+        ],
+        "next_before": next_before,
+    }

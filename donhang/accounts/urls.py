@@ -1,6 +1,6 @@
 from django.urls import path
 
-from donhang.accounts import views
+from donhang.accounts import views, views_audit
 
 app_name = "accounts"
 urlpatterns = [
@@ -18,4 +18,5 @@ urlpatterns = [
     path("api-keys/<int:pk>/created/", views.api_key_created, name="api_key_created"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("shop/", views.shop_profile, name="shop_profile"),
+    path("audit/", views_audit.audit_log, name="audit_log"),
 ]

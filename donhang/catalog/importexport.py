@@ -51,6 +51,30 @@ COLUMNS = [
     "low_stock_threshold",
 ]
 REQUIRED = ("product_sku", "product_name", "variant_sku")
+# What each column of the file is, in the reader's language (the import page shows both).
+COLUMN_LABELS = {
+    "product_sku": gettext_lazy("Product SKU"),
+    "product_name": gettext_lazy("Product name"),
+    "category": gettext_lazy("Category (parent > child)"),
+    "brand": gettext_lazy("Brand"),
+    "description": gettext_lazy("Description"),
+    "attribute_1_name": gettext_lazy("Attribute 1: name"),
+    "attribute_1_value": gettext_lazy("Attribute 1: value"),
+    "attribute_2_name": gettext_lazy("Attribute 2: name"),
+    "attribute_2_value": gettext_lazy("Attribute 2: value"),
+    "attribute_3_name": gettext_lazy("Attribute 3: name"),
+    "attribute_3_value": gettext_lazy("Attribute 3: value"),
+    "variant_sku": gettext_lazy("Variant SKU"),
+    "barcode": gettext_lazy("Barcode"),
+    "weight_g": gettext_lazy("Weight (g)"),
+    "length_cm": gettext_lazy("Length (cm)"),
+    "width_cm": gettext_lazy("Width (cm)"),
+    "height_cm": gettext_lazy("Height (cm)"),
+    "cost_price": gettext_lazy("Cost excl. VAT (₫)"),
+    "vat_rate": gettext_lazy("VAT rate (0, 5, 8, 10 or exempt)"),
+    "sale_price": gettext_lazy("Sale price incl. VAT (₫)"),
+    "low_stock_threshold": gettext_lazy("Low-stock alert at"),
+}
 NUMBER_COLUMNS = (
     "weight_g",
     "length_cm",

@@ -12,9 +12,21 @@ Because a requeued task runs again from the start, every leased task must be saf
 twice: it records its intent in the database before an outside call and, after a crash, looks
 the outcome up by our own reference before calling again (DESIGN.md section 3.5).
 
-Requeueing works on the database backend (django_tasks_db, the embedded default): the task's
-row goes from RUNNING back to READY. With the immediate backend (tests) a task runs inside its
-caller, which has no separate worker to lose, so no lease is taken.
+Requeueing works on both queue backends:
+- the database backend (django_tasks_db, the embedded default): the task's row goes from
+  RUNNING back to READY;
+- the Redis backend (django_tasks_rq, TASKS_BACKEND=redis): RQ on its own does not run a job
+  again after its worker died. A work-horse killed under a living worker is marked FAILED at
+  once ("Work-horse terminated unexpectedly"); a whole worker lost (kill -9, a crashed host)
+  leaves its job STARTED until the entry in RQ's StartedJobRegistry expires, and a living
+  worker's maintenance (every 10 minutes by default) then marks it FAILED with
+  AbandonedJobError. Either way it is retried only if it was enqueued with an RQ `Retry`,
+  which the django_tasks backend never sets. So the lease decides here too: a job whose lease
+  expired unfinished is taken out of the started or failed registry and put back at the front
+  of its queue (or given up after TASK_LEASE_MAX_RUNS), and a job of a leased task that RQ
+  marked abandoned or killed before it took a lease is put back as well.
+With the immediate backend (tests) a task runs inside its caller, which has no separate worker
+to lose, so no lease is taken.
 
 Settings (read when used): TASK_LEASE_SECONDS (default 120), TASK_LEASE_HEARTBEAT_SECONDS
 (default a quarter of the lease), TASK_LEASE_MAX_RUNS (default 5: a task that killed its
@@ -40,6 +52,12 @@ from django_tasks import task, task_backends
 from django_tasks.backends.immediate import ImmediateBackend
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
+from django_tasks_rq import RQBackend
+from redis.exceptions import RedisError
+from rq.exceptions import InvalidJobOperation
+from rq.job import JobStatus
+from rq.job_lifecycle import record_job_failure
+from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from donhang.core.models import TaskLease
 
@@ -216,8 +234,17 @@ def is_leased(task_path: str) -> bool:
 # --- the scheduler's side: requeue what a dead worker left ---------------------------------------
 
 
-def _requeue_result(result_id: str, now: datetime, *, give_up: bool) -> bool:
-    """RUNNING → READY (or FAILED when given up) on the database backend; False if not there."""
+def _requeue_result(result_id: str, now: datetime, *, give_up: bool, backend: str = "") -> bool:
+    """Put one task back in its queue (or mark it failed when given up); False if it is not
+    left running or failed by a dead worker there (it finished, or was requeued already)."""
+    found = task_backends[backend] if backend in getattr(settings, "TASKS", {}) else None
+    if isinstance(found, RQBackend):
+        return _requeue_rq_job(found, result_id, give_up=give_up)
+    return _requeue_db_result(result_id, now, give_up=give_up)
+
+
+def _requeue_db_result(result_id: str, now: datetime, *, give_up: bool) -> bool:
+    """RUNNING → READY (or FAILED when given up) on the database backend."""
     rows = DBTaskResult.objects.filter(pk=result_id, status=TaskResultStatus.RUNNING)
     if give_up:
         return bool(
@@ -230,6 +257,74 @@ def _requeue_result(result_id: str, now: datetime, *, give_up: bool) -> bool:
             )
         )
     return bool(rows.update(status=TaskResultStatus.READY))
+
+
+# Words RQ records on a job whose worker died under it (rq.worker, rq.registry).
+_RQ_WORKER_DEATH = ("Work-horse terminated unexpectedly", "AbandonedJobError")
+
+
+def _requeue_rq_job(backend: RQBackend, result_id: str, *, give_up: bool) -> bool:
+    job = backend._get_job(result_id)
+    if job is None:
+        return False
+    status = job.get_status()
+    if status == JobStatus.STARTED:
+        # The whole worker died: RQ still lists the job as running.
+        started = StartedJobRegistry(job.origin, connection=job.connection, job_class=type(job))
+        with job.connection.pipeline() as pipeline:
+            started.remove_executions(job, pipeline=pipeline)
+            pipeline.zrem(started.key, job.id)
+            # What RQ's own cleanup records for an abandoned job (status, registry, result).
+            record_job_failure(job, "AbandonedJobError: its worker died (lease expired)", pipeline)
+            pipeline.execute()
+        status = JobStatus.FAILED
+    if status != JobStatus.FAILED:
+        return False
+    if give_up:
+        return True
+    try:
+        FailedJobRegistry(job.origin, connection=job.connection, job_class=type(job)).requeue(
+            job, at_front=True
+        )
+    except InvalidJobOperation:  # requeued by another scheduler meanwhile
+        return False
+    return True
+
+
+def _rq_backends() -> list[RQBackend]:
+    return [
+        task_backends[alias]
+        for alias in getattr(settings, "TASKS", {})
+        if isinstance(task_backends[alias], RQBackend)
+    ]
+
+
+def _requeue_rq_orphans(limit: int) -> list[str]:
+    """Jobs of leased tasks that RQ failed because their worker died before the task took its
+    lease (so no lease expires for them): back in the queue."""
+    requeued: list[str] = []
+    for backend in _rq_backends():
+        for queue in backend._get_queues():
+            registry = FailedJobRegistry(
+                queue.name, connection=queue.connection, job_class=queue.job_class
+            )
+            for job_id in registry.get_job_ids(0, limit - 1):
+                job = backend._get_job(job_id)
+                if job is None or not is_leased(job.func_name):
+                    continue
+                latest = job.latest_result()
+                failure = (latest.exc_string if latest is not None else "") or ""
+                if not any(word in failure for word in _RQ_WORKER_DEATH):
+                    continue
+                if TaskLease.objects.filter(task_result_id=job_id).exists():
+                    continue  # the task ran: its lease decides
+                try:
+                    registry.requeue(job, at_front=True)
+                except InvalidJobOperation:
+                    continue
+                logger.warning("task %s (%s) requeued: its worker died", job_id, job.func_name)
+                requeued.append(job_id)
+    return requeued
 
 
 def requeue_expired_tasks(*, now: datetime | None = None, limit: int = 200) -> list[str]:
@@ -256,7 +351,13 @@ def requeue_expired_tasks(*, now: datetime | None = None, limit: int = 200) -> l
             if lease is None:  # renewed or requeued meanwhile
                 continue
             give_up = lease.runs >= max_runs()
-            found = _requeue_result(lease.task_result_id, now, give_up=give_up)
+            try:
+                found = _requeue_result(
+                    lease.task_result_id, now, give_up=give_up, backend=lease.backend
+                )
+            except RedisError as exc:  # the queue is away: the lease waits for the next check
+                logger.warning("could not requeue task %s now: %s", lease, exc)
+                continue
             lease.token, lease.requeued_at = "", now
             if give_up or not found:
                 lease.finished_at = now
@@ -267,6 +368,10 @@ def requeue_expired_tasks(*, now: datetime | None = None, limit: int = 200) -> l
             logger.warning("task %s requeued: its worker died while running it", lease)
             requeued.append(lease.task_result_id)
     requeued += _requeue_orphans(now, limit=limit)
+    try:
+        requeued += _requeue_rq_orphans(limit)
+    except RedisError as exc:
+        logger.warning("could not look for abandoned jobs in the queue now: %s", exc)
     TaskLease.objects.filter(finished_at__lt=now - KEEP_FINISHED).delete()
     return requeued
 

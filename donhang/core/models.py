@@ -27,7 +27,11 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["object_type", "object_id", "-at"])]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-at"]),
+            # The audit log page filters by action ("invoice.issue", or all "invoice.").
+            models.Index(fields=["action", "-at"], name="auditentry_action_at"),
+        ]
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
@@ -90,3 +94,27 @@ class TaskLease(models.Model):
 
     def __str__(self):
         return f"{self.task_path} {self.task_result_id}"
+
+
+class TaskOutbox(models.Model):
+    """A task that could not be put in the queue because the queue (Redis) was unreachable:
+    kept here, in the same database as the work it belongs to, and sent by the scheduler once
+    the queue answers again (donhang.core.taskqueue). Nothing enqueued is lost to an outage."""
+
+    task_path = models.CharField(max_length=255)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    backend = models.CharField(max_length=32, default="default")
+    queue_name = models.CharField(max_length=64, default="default")
+    priority = models.SmallIntegerField(default=0)
+    run_after = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("task waiting for the queue")
+        verbose_name_plural = _("tasks waiting for the queue")
+
+    def __str__(self):
+        return f"{self.task_path} #{self.pk}"

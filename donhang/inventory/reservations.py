@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Sum
 
 from donhang.catalog.models import Variant
@@ -46,21 +46,54 @@ class Reserved:
         return sum(self.by_line.values())
 
 
-def reserve(needs: Iterable[Need]) -> Reserved:
-    """Reserve what is available for each need, returning what was reserved where.
+@dataclass
+class _Level:
+    pk: int
+    warehouse_id: int
+    on_hand: int
+    reserved: int
 
-    A line may split across warehouses. With `most_stock`, warehouses are tried from the one
-    with the most available stock; otherwise in the given priority order.
+
+@dataclass
+class Plan:
+    """What `reserve_plan` found under the locks: units to take per need and level."""
+
+    takes: list[tuple[int, int, int, int, int]]  # need key, variant, warehouse, level id, qty
+    by_line: dict[int, int]  # need key → units
+    by_warehouse: dict[int, int]  # warehouse id → units
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_line.values())
+
+
+def reserve_plan(needs: Iterable[Need]) -> Plan:
+    """Lock the stock levels the needs may draw on (one statement, primary-key order) and work
+    out what each need gets; nothing is written yet (`reserve_apply` does). `Need.line_id` is
+    only a key here: the lines may not exist yet (intake reserves before it inserts them).
+
+    A need may split across warehouses. With `most_stock`, warehouses are tried from the one
+    with the most available stock; otherwise in the given priority order. A level row that
+    does not exist holds nothing, so none is created.
     """
     _assert_in_transaction()
     needs = [n for n in needs if n.quantity > 0 and n.warehouse_ids]
     if not needs:
-        return Reserved({}, {})
+        return Plan([], {}, {})
     pairs = {(n.variant_id, w) for n in needs for w in n.warehouse_ids}
-    levels = _lock_levels(pairs)
+    rows = (
+        StockLevel.objects.select_for_update()
+        .filter(variant_id__in={v for v, _w in pairs}, warehouse_id__in={w for _v, w in pairs})
+        .order_by("pk")
+        .values_list("pk", "variant_id", "warehouse_id", "on_hand", "reserved")
+    )
+    levels = {
+        (variant_id, warehouse_id): _Level(pk, warehouse_id, on_hand, reserved)
+        for pk, variant_id, warehouse_id, on_hand, reserved in rows
+    }
     got: dict[int, int] = {}
-    bumps: dict[int, int] = {}
-    rows: list[tuple[int, int, int, int]] = []  # line, variant, warehouse, qty
+    takes: list[tuple[int, int, int, int, int]] = []
+    by_warehouse: dict[int, int] = {}
     for need in needs:
         candidates = [
             levels[(need.variant_id, w)]
@@ -77,50 +110,92 @@ def reserve(needs: Iterable[Need]) -> Reserved:
             if free <= 0:
                 continue
             take = min(free, remaining)
-            level.reserved += take  # in-memory too, so later needs in this call see it
-            bumps[level.pk] = bumps.get(level.pk, 0) + take
-            rows.append((need.line_id, need.variant_id, level.warehouse_id, take))
+            level.reserved += take  # in memory too, so later needs in this call see it
+            takes.append((need.line_id, need.variant_id, level.warehouse_id, level.pk, take))
+            by_warehouse[level.warehouse_id] = by_warehouse.get(level.warehouse_id, 0) + take
             remaining -= take
-        got[need.line_id] = need.quantity - remaining
-    for pk, qty in bumps.items():
-        StockLevel.objects.filter(pk=pk).update(reserved=F("reserved") + qty)
-    _add_reservation_rows(rows)
-    stock_changes_record(variant for _line, variant, _warehouse, _qty in rows)
-    by_warehouse: dict[int, int] = {}
-    for _line, _variant, warehouse_id, qty in rows:
-        by_warehouse[warehouse_id] = by_warehouse.get(warehouse_id, 0) + qty
-    return Reserved(got, by_warehouse)
+        got[need.line_id] = got.get(need.line_id, 0) + need.quantity - remaining
+    return Plan(takes, got, by_warehouse)
+
+
+def reserve_apply(
+    plan: Plan, *, line_ids: dict[int, int] | None = None, new_lines: bool = False
+) -> None:
+    """Write a plan in three statements whatever its size: the stock levels (one UPDATE), the
+    reservation rows (one INSERT, plus one UPDATE for rows that already exist) and the
+    stock-changed records. `line_ids` maps the plan's need keys to order line ids (when the
+    needs were keyed before the lines existed); `new_lines`: the lines have no reservations
+    yet, so none is looked up."""
+    _assert_in_transaction()
+    if not plan.takes:
+        return
+    per_level: dict[int, int] = {}
+    per_row: dict[tuple[int, int], tuple[int, int]] = {}  # (line, warehouse) → (variant, qty)
+    for key, variant_id, warehouse_id, level_pk, qty in plan.takes:
+        per_level[level_pk] = per_level.get(level_pk, 0) + qty
+        line_id = line_ids[key] if line_ids is not None else key
+        _variant, before = per_row.get((line_id, warehouse_id), (variant_id, 0))
+        per_row[(line_id, warehouse_id)] = (variant_id, before + qty)
+    _add_to_column(StockLevel, "reserved", per_level)
+    _add_reservation_rows(per_row, new_lines=new_lines)
+    stock_changes_record(variant for variant, _qty in per_row.values())
+
+
+def reserve(needs: Iterable[Need]) -> Reserved:
+    """Reserve what is available for each need (of existing order lines), returning what was
+    reserved where: `reserve_plan` then `reserve_apply`."""
+    plan = reserve_plan(needs)
+    reserve_apply(plan)
+    return Reserved(plan.by_line, plan.by_warehouse)
+
+
+def _add_to_column(model, column: str, amounts: dict[int, int]) -> None:
+    """column += amounts[pk] on each row, in one UPDATE (a CASE over the primary key; written
+    out, as the ORM takes longer to build this statement than the database to run it)."""
+    if not amounts:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    name = connection.ops.quote_name(column)
+    cases = " ".join("WHEN %s THEN %s" for _ in amounts)
+    params = [v for pk, qty in amounts.items() for v in (pk, qty)] + list(amounts)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET {name} = {name} + CASE id {cases} END "
+            f"WHERE id IN ({', '.join(['%s'] * len(amounts))})",
+            params,
+        )
 
 
 def _add_reservation_rows(
-    rows: list[tuple[int, int, int, int]], *, new_lines: bool = False
+    rows: dict[tuple[int, int], tuple[int, int]], *, new_lines: bool = False
 ) -> None:
+    """Add quantities to the reservations of (line, warehouse): one UPDATE for those that exist,
+    one INSERT for the others."""
     if not rows:
         return
-    existing = (
-        {}
-        if new_lines
-        else {
-            (r.order_line_id, r.warehouse_id): r
-            for r in Reservation.objects.filter(order_line_id__in={r[0] for r in rows})
+    existing: dict[tuple[int, int], int] = {}
+    if not new_lines:
+        existing = {
+            (line, warehouse): pk
+            for line, warehouse, pk in Reservation.objects.filter(
+                order_line_id__in={line for line, _w in rows}
+            ).values_list("order_line_id", "warehouse_id", "pk")
         }
+    bumps = {existing[k]: qty for k, (_v, qty) in rows.items() if k in existing}
+    if bumps:
+        _add_to_column(Reservation, "quantity", bumps)
+    Reservation.objects.bulk_create(
+        [
+            Reservation(
+                order_line_id=line_id,
+                variant_id=variant_id,
+                warehouse_id=warehouse_id,
+                quantity=qty,
+            )
+            for (line_id, warehouse_id), (variant_id, qty) in rows.items()
+            if (line_id, warehouse_id) not in existing
+        ]
     )
-    new = []
-    for line_id, variant_id, warehouse_id, qty in rows:
-        if (line_id, warehouse_id) in existing:
-            Reservation.objects.filter(pk=existing[(line_id, warehouse_id)].pk).update(
-                quantity=F("quantity") + qty
-            )
-        else:
-            new.append(
-                Reservation(
-                    order_line_id=line_id,
-                    variant_id=variant_id,
-                    warehouse_id=warehouse_id,
-                    quantity=qty,
-                )
-            )
-    Reservation.objects.bulk_create(new)
 
 
 def release(
@@ -223,7 +298,12 @@ def reserved_by_line(line_ids: Iterable[int]) -> dict[int, int]:
 
 def candidate_warehouses(warehouse_ids: list[int] | None = None) -> list[int]:
     """Active warehouses, in priority order; limited to `warehouse_ids` when given."""
+    return [w.pk for w in candidate_warehouse_rows(warehouse_ids)]
+
+
+def candidate_warehouse_rows(warehouse_ids: list[int] | None = None) -> list[Warehouse]:
+    """`candidate_warehouses` as rows (one query)."""
     qs = Warehouse.objects.filter(is_active=True).order_by("priority", "code")
     if warehouse_ids:
         qs = qs.filter(pk__in=warehouse_ids)
-    return list(qs.values_list("pk", flat=True))
+    return list(qs)

@@ -328,6 +328,18 @@ def stock_adjust(
         actor=actor,
         reference_type="adjustment",
     )
+    audit(
+        actor=actor,
+        action="stock.adjust",
+        obj=movements[0],
+        summary=f"{variant.sku} @ {warehouse.code}: {delta:+d}",
+        data={
+            "variant": variant.sku,
+            "warehouse": warehouse.code,
+            "delta": delta,
+            "reason": reason,
+        },
+    )
     if delta > 0:
         hooks.emit("stock.arrived", variant_ids={variant.pk}, actor=actor)
     return movements[0]

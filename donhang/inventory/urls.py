@@ -33,6 +33,7 @@ urlpatterns = [
         name="stocktake_count_line",
     ),
     path("stocktakes/<str:code>/import/", views.stocktake_import, name="stocktake_import"),
+    path("stocktakes/<str:code>/scan/", views.stocktake_scan, name="stocktake_scan"),
     path("stocktakes/<str:code>/review/", views.stocktake_review, name="stocktake_review"),
     path("stocktakes/<str:code>/post/", views.stocktake_post, name="stocktake_post"),
     path("stocktakes/<str:code>/cancel/", views.stocktake_cancel, name="stocktake_cancel"),

@@ -33,6 +33,7 @@ urlpatterns = [
     path("receipts/", views.receipt_list, name="receipt_list"),
     path("receipts/new/", views.receipt_create_standalone, name="receipt_create_standalone"),
     path("receipts/<int:pk>/", views.receipt_detail, name="receipt_detail"),
+    path("receipts/<int:pk>/labels/", views.receipt_labels, name="receipt_labels"),
     path("variant-search/", views.variant_search, name="variant_search"),
     path("line-row/", views.line_row, name="line_row"),
 ]

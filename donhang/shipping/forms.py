@@ -62,7 +62,7 @@ class ShipmentCreateForm(DomainErrorMixin, forms.Form):
     """Carrier and service come as one radio value "<account id>:<service code>"."""
 
     choice = forms.CharField(label=gettext_lazy("Carrier and service"))
-    cod_amount = MoneyField(label=gettext_lazy("COD amount (đ)"), required=False)
+    cod_amount = MoneyField(label=gettext_lazy("COD amount (₫)"), required=False)
     cod_reason = forms.CharField(
         label=gettext_lazy("Why less COD than the order owes"),
         max_length=300,

@@ -1,6 +1,9 @@
-"""Carrier accounts, shipments and their events, inbound webhooks, COD payouts."""
+"""Carrier accounts, shipments and their events, inbound webhooks, COD payouts, label batches."""
+
+from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -362,3 +365,59 @@ class CodPayoutLine(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+class LabelFileStorage(FileSystemStorage):
+    """Label PDFs hold buyers' names, phones and addresses: kept outside MEDIA_ROOT (served to
+    anyone), in LABEL_FILES_ROOT (default: "private/labels" beside MEDIA_ROOT), and served by our
+    own view to staff who may see shipments."""
+
+    @property
+    def base_location(self):
+        return str(
+            getattr(settings, "LABEL_FILES_ROOT", None)
+            or Path(settings.MEDIA_ROOT).parent / "private" / "labels"
+        )
+
+    @property
+    def location(self):
+        return str(Path(self.base_location).resolve())
+
+    @property
+    def base_url(self):
+        return None
+
+
+def label_storage() -> FileSystemStorage:
+    return LabelFileStorage()
+
+
+class LabelBatch(models.Model):
+    """Our own labels for many shipments in one PDF, made in the background (more labels than a
+    page request should wait for); the page follows its progress and then offers the file."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Printing")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    shipment_ids = models.JSONField(default=list)
+    size = models.CharField(max_length=10, default="A6")
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    file = models.FileField(storage=label_storage, upload_to="batches", blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 100

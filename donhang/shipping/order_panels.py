@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from donhang.core import hooks
+from donhang.shipping.models import Shipment
 from donhang.shipping.selectors import carrier_account_list, order_shipping_panel
 
 
@@ -30,6 +31,16 @@ def bulk_carriers(*, request) -> list:
     return list(carrier_account_list(active_only=True))
 
 
+def order_ids_by_tracking(*, tracking: str) -> list[int]:
+    """Orders with a parcel of this tracking number (the order list's search)."""
+    return list(
+        Shipment.objects.filter(tracking_code__in={tracking.strip(), tracking.strip().upper()})
+        .values_list("order_id", flat=True)
+        .distinct()
+    )
+
+
 def register() -> None:
     hooks.register("order.shipping_panel", shipping_panel)
     hooks.register("orders.bulk_carriers", bulk_carriers)
+    hooks.register("orders.ids_by_tracking", order_ids_by_tracking)

@@ -17,6 +17,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from donhang.core.models import IntegrationCall
+from donhang.inventory.models import Warehouse
 from donhang.orders.models import Status as OrderStatus
 from donhang.orders.models import SubState
 from donhang.shipping.carriers.ports import ShipmentStatus
@@ -25,7 +26,9 @@ from donhang.shipping.models import (
     CarrierAccount,
     CodPayout,
     CodPayoutLine,
+    LabelBatch,
     Shipment,
+    ShipmentLine,
 )
 from donhang.shipping.services._common import STUCK_AFTER
 from donhang.shipping.services.requests import order_cod_owed, shipment_plan
@@ -48,6 +51,24 @@ def cod_outstanding() -> list[dict]:
         {"account": accounts[r["account_id"]], "shipments": r["shipments"], "amount": r["amount"]}
         for r in rows
     ]
+
+
+def cod_outstanding_parcels(*, limit: int = 1000) -> list[Shipment]:
+    """Delivered COD parcels not paid out yet, oldest delivery first, each with `age_days`
+    (days since delivery): what the COD page offers to tick for a payout."""
+    parcels = list(
+        Shipment.objects.filter(
+            status=ShipmentStatus.DELIVERED.value, cod_amount__gt=0, cod_paid_at__isnull=True
+        )
+        .exclude(tracking_code="")
+        .select_related("order", "account")
+        .order_by("delivered_at", "id")[:limit]
+    )
+    today = timezone.localdate()
+    for parcel in parcels:
+        delivered = timezone.localdate(parcel.delivered_at) if parcel.delivered_at else today
+        parcel.age_days = (today - delivered).days
+    return parcels
 
 
 def cod_outstanding_total() -> int:
@@ -198,30 +219,51 @@ def shipments_by_ids(ids: list[int]) -> list[Shipment]:
 
 
 def shipments_for_labels(ids: list[int]) -> list[Shipment]:
-    """Everything a printed label needs, in a bounded number of queries, in the order of `ids`."""
+    """Everything a printed label needs, in the order of `ids`, in four queries however many:
+    the shipments with their orders' province and ward and the carrier account, the orders'
+    lines, the parcels' lines, and the few warehouses they leave from (with ward and province,
+    fetched once, not joined to every row)."""
     found = (
         Shipment.objects.select_related(
-            "order__shipping_ward__province",
-            "account__pickup_warehouse__ward__province",
-            "warehouse__ward__province",
+            "order__shipping_ward", "order__shipping_province", "account"
         )
-        .prefetch_related("order__lines", "lines__order_line")
+        .prefetch_related(
+            "order__lines", Prefetch("lines", ShipmentLine.objects.select_related("order_line"))
+        )
         .in_bulk(ids)
     )
+    wanted = {s.warehouse_id for s in found.values()} | {
+        s.account.pickup_warehouse_id for s in found.values()
+    }
+    wanted.discard(None)
+    warehouses = (
+        Warehouse.objects.select_related("ward", "province").in_bulk(wanted) if wanted else {}
+    )
+    for shipment in found.values():
+        shipment.warehouse = warehouses.get(shipment.warehouse_id)
+        shipment.account.pickup_warehouse = warehouses.get(shipment.account.pickup_warehouse_id)
     return [found[i] for i in ids if i in found]
 
 
-def shipments_for_order_codes(codes: list[str]) -> list[Shipment]:
+def shipment_ids_for_order_codes(codes: list[str]) -> list[int]:
     """The latest active shipment of each order (bulk label printing from the order list)."""
-    latest: dict[int, Shipment] = {}
-    for shipment in (
+    latest: dict[int, int] = {}
+    for shipment_id, order_id in (
         Shipment.objects.filter(order__code__in=codes)
         .exclude(status=ShipmentStatus.CANCELLED.value)
         .order_by("order_id", "-id")
-        .only("id", "order_id")
+        .values_list("id", "order_id")
     ):
-        latest.setdefault(shipment.order_id, shipment)
-    return shipments_for_labels([s.pk for s in latest.values()])
+        latest.setdefault(order_id, shipment_id)
+    return list(latest.values())
+
+
+def shipments_for_order_codes(codes: list[str]) -> list[Shipment]:
+    return shipments_for_labels(shipment_ids_for_order_codes(codes))
+
+
+def label_batch_get(*, pk: int) -> LabelBatch | None:
+    return LabelBatch.objects.filter(pk=pk).first()
 
 
 def carrier_account_list(*, active_only: bool = False) -> QuerySet[CarrierAccount]:

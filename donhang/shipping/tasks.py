@@ -6,11 +6,15 @@ again by the scheduler."""
 from __future__ import annotations
 
 import logging
+import tempfile
+
+from django.core.files import File
 
 from donhang.core.integrations import DEFAULT_RETRY
 from donhang.core.leases import leased_task
-from donhang.shipping import services
-from donhang.shipping.models import MAX_ATTEMPTS
+from donhang.shipping import selectors, services
+from donhang.shipping.labels import render_labels_to
+from donhang.shipping.models import MAX_ATTEMPTS, LabelBatch
 from donhang.shipping.notifications import notify_customer
 from donhang.shipping.services._common import enqueue_task
 
@@ -69,3 +73,36 @@ def poll_shipments_task() -> int:
 @leased_task
 def notify_customer_task(shipment_id: int, kind: str) -> bool:
     return notify_customer(shipment_id=shipment_id, kind=kind)
+
+
+LABEL_CHUNK = 500  # shipments read and drawn at a time (a few queries each)
+
+
+@leased_task
+def render_label_batch_task(batch_id: int) -> int:
+    """Draw a label batch chunk by chunk into a temporary file, then store it; the batch's
+    `done` follows along for the page. Run again (after a crash), it starts over."""
+    batch = LabelBatch.objects.filter(pk=batch_id).first()
+    if batch is None or batch.state == LabelBatch.State.DONE:
+        return 0
+    services.label_batch_started(batch=batch)
+    ids = list(batch.shipment_ids)
+    chunks = (
+        selectors.shipments_for_labels(ids[i : i + LABEL_CHUNK])
+        for i in range(0, len(ids), LABEL_CHUNK)
+    )
+    try:
+        with tempfile.TemporaryFile() as out:
+            done = render_labels_to(
+                out,
+                chunks,
+                size=batch.size,
+                progress=lambda n: services.label_batch_progress(batch=batch, done=n),
+            )
+            out.seek(0)
+            services.label_batch_finish(batch=batch, pdf=File(out))
+    except Exception as exc:
+        logger.exception("label batch %s failed", batch_id)
+        services.label_batch_fail(batch=batch, error=str(exc))
+        raise
+    return done

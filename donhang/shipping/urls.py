@@ -14,6 +14,8 @@ urlpatterns = [
     path("bulk/progress/", views.bulk_progress, name="bulk_progress"),
     path("bulk/retry/", views.bulk_retry, name="bulk_retry"),
     path("labels.pdf", views.labels_pdf, name="labels_pdf"),
+    path("labels/<int:pk>/", views.label_batch, name="label_batch"),
+    path("labels/<int:pk>/labels.pdf", views.label_batch_pdf, name="label_batch_pdf"),
     path("<int:pk>/", views.shipment_detail, name="shipment_detail"),
     path("<int:pk>/retry/", views.shipment_retry, name="shipment_retry"),
     path("<int:pk>/cancel/", views.shipment_cancel, name="shipment_cancel"),
@@ -23,6 +25,9 @@ urlpatterns = [
     path("cod/", views.cod_overview, name="cod"),
     path("cod/payouts/new/", views.payout_create, name="payout_create"),
     path("cod/payouts/import/", views.payout_import, name="payout_import"),
+    path(
+        "cod/payouts/from-parcels/", views.payout_from_outstanding, name="payout_from_outstanding"
+    ),
     path("cod/payouts/<int:pk>/", views.payout_detail, name="payout_detail"),
     path("carriers/", views.carrier_account_list, name="carrier_account_list"),
     path("carriers/new/", views.carrier_account_create, name="carrier_account_create"),

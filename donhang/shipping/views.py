@@ -9,12 +9,14 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from donhang.accounts.decorators import permission_required_403
@@ -34,13 +36,15 @@ from donhang.shipping.forms import (
     ShipmentFilterForm,
 )
 from donhang.shipping.labels import SIZES, render_labels
-from donhang.shipping.models import Provider, Shipment
+from donhang.shipping.models import CarrierAccount, LabelBatch, Provider, Shipment
 
 PAGE_SIZE = 25
 MAX_BULK = 200
+# More labels than this are printed in the background (a page follows the progress).
+LABELS_INLINE_MAX = 300
 
 
-def _int_list(raw) -> list[int]:
+def _int_list(raw, *, limit: int | None = MAX_BULK) -> list[int]:
     values = raw if isinstance(raw, list) else str(raw or "").split(",")
     out = []
     for value in values:
@@ -48,7 +52,7 @@ def _int_list(raw) -> list[int]:
             number = plain_int(part)
             if number is not None:
                 out.append(number)
-    return list(dict.fromkeys(out))[:MAX_BULK]
+    return list(dict.fromkeys(out))[:limit]
 
 
 def _back(request, fallback: str) -> str:
@@ -312,16 +316,21 @@ def shipment_carrier_label(request, pk):
 @permission_required_403("shipping.view_shipment")
 def labels_pdf(request):
     """Our own labels for many shipments in one PDF: `?ids=1,2,3` (shipments) or the order
-    codes posted by the order list's bulk form."""
+    codes posted by the order list's bulk form, as many as chosen. Up to LABELS_INLINE_MAX the
+    PDF is the answer; more are made in the background while a page shows the progress."""
     source = request.POST if request.method == "POST" else request.GET
     size = source.get("size") or "A6"
     if size not in SIZES:
         size = "A6"
-    codes = [c.strip().upper() for c in source.getlist("codes") if c.strip()][:MAX_BULK]
+    codes = list(dict.fromkeys(c.strip().upper() for c in source.getlist("codes") if c.strip()))
     if codes:
-        shipments = selectors.shipments_for_order_codes(codes)
+        ids = selectors.shipment_ids_for_order_codes(codes)
     else:
-        shipments = selectors.shipments_for_labels(_int_list(source.getlist("ids")))
+        ids = _int_list(source.getlist("ids"), limit=None)
+    if len(ids) > LABELS_INLINE_MAX:
+        batch = services.label_batch_create(shipment_ids=ids, size=size, actor=request.user)
+        return redirect("shipping:label_batch", pk=batch.pk)
+    shipments = selectors.shipments_for_labels(ids)
     if not shipments:
         messages.warning(request, _("None of the selected orders has a shipment yet."))
         return redirect(_back(request, reverse("shipping:shipment_list")))
@@ -330,6 +339,35 @@ def labels_pdf(request):
     filename = f"labels-{name}" if len(shipments) == 1 else f"labels-{len(shipments)}"
     response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     return response
+
+
+@permission_required_403("shipping.view_shipment")
+@require_GET
+def label_batch(request, pk):
+    """A batch of labels being printed: its progress (polled every second), then the file."""
+    batch = selectors.label_batch_get(pk=pk)
+    if batch is None:
+        raise Http404
+    template = (
+        "shipping/partials/label_batch_body.html"
+        if request.headers.get("HX-Request")
+        else "shipping/label_batch.html"
+    )
+    return render(request, template, {"batch": batch})
+
+
+@permission_required_403("shipping.view_shipment")
+@require_GET
+def label_batch_pdf(request, pk):
+    batch = selectors.label_batch_get(pk=pk)
+    if batch is None or batch.state != LabelBatch.State.DONE or not batch.file:
+        raise Http404
+    return FileResponse(
+        batch.file.open("rb"),
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=f"labels-{batch.total}.pdf",
+    )
 
 
 # --- bulk create --------------------------------------------------------------------------------
@@ -494,12 +532,39 @@ def shipment_detail(request, pk):
         "shipping/shipment_detail.html",
         {
             "shipment": shipment,
-            "events": list(shipment.events.all()),
+            "events": shipment_events_shown(shipment.events.all()),
             "calls": selectors.shipment_integration_calls(shipment),
             "label_sizes": LABEL_SIZES,
             "section": "shipments",
         },
     )
+
+
+# Where a carrier event came from, in words (the column stores a code).
+EVENT_SOURCES = {
+    "webhook": gettext_lazy("carrier's notice"),
+    "poll": gettext_lazy("checked with the carrier"),
+    "api": gettext_lazy("our request"),
+}
+
+
+def shipment_events_shown(events) -> list:
+    """The carrier's events in the reader's words; the same status told twice in a row (a
+    webhook, then a poll) is shown once, with both sources."""
+    shown = []
+    for event in events:
+        label = str(EVENT_SOURCES.get(event.source, event.source))
+        if (
+            shown
+            and shown[-1].status == event.status
+            and shown[-1].carrier_status == (event.carrier_status)
+        ):
+            if label not in shown[-1].sources:
+                shown[-1].sources.append(label)
+            continue
+        event.sources = [label]
+        shown.append(event)
+    return shown
 
 
 # --- COD reconciliation ---------------------------------------------------------------------
@@ -510,11 +575,15 @@ def shipment_detail(request, pk):
 def cod_overview(request):
     page_obj = Paginator(selectors.cod_payout_list(), PAGE_SIZE).get_page(request.GET.get("page"))
     outstanding = selectors.cod_outstanding()
+    parcels = selectors.cod_outstanding_parcels()
+    for row in outstanding:
+        row["parcels"] = [p for p in parcels if p.account_id == row["account"].pk]
     return render(
         request,
         "shipping/cod_overview.html",
         {
             "outstanding": outstanding,
+            "today": timezone.localdate(),
             "outstanding_total": sum(r["amount"] for r in outstanding),
             "cod_short": selectors.shipments_cod_short(),
             "page_obj": page_obj,
@@ -565,6 +634,48 @@ def payout_create(request):
         {"form": form, "section": "cod"},
         status=422 if form.errors else 200,
     )
+
+
+@permission_required_403("shipping.reconcile_cod")
+@require_POST
+def payout_from_outstanding(request):
+    """Record a payout from the parcels ticked on the COD page: each pays its COD less its fee,
+    as the carrier owes them; no retyping of tracking numbers."""
+    account_id = plain_int(request.POST.get("account"))
+    account = CarrierAccount.objects.filter(pk=account_id).first() if account_id else None
+    ids = _int_list(request.POST.getlist("shipments"))
+    parcels = [
+        p
+        for p in selectors.cod_outstanding_parcels()
+        if account is not None and p.account_id == account.pk and p.pk in set(ids)
+    ]
+    back = reverse("shipping:cod") + (f"#account-{account.pk}" if account else "")
+    if account is None or not parcels:
+        messages.warning(request, _("Tick the parcels this payout paid for."))
+        return redirect(back)
+    try:
+        paid_at = parse_date(request.POST.get("paid_at") or "") or timezone.localdate()
+    except ValueError:  # a date that does not exist
+        paid_at = timezone.localdate()
+    try:
+        payout = services.cod_payout_record(
+            account=account,
+            paid_at=paid_at,
+            reference=(request.POST.get("reference") or "").strip()[:60],
+            lines=[
+                services.PayoutLineInput(
+                    tracking_code=p.tracking_code,
+                    cod_amount=p.cod_amount,
+                    fee=p.fee_charged if p.fee_charged is not None else p.fee,
+                )
+                for p in parcels
+            ],
+            actor=request.user,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    return _payout_done(request, payout)
 
 
 @permission_required_403("shipping.reconcile_cod")

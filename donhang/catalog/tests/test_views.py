@@ -87,7 +87,7 @@ def test_negative_margin_is_highlighted(owner_client, make_product):
     html = owner_client.get(reverse("catalog:product_detail", args=[product.pk])).content.decode()
 
     assert "margin-negative" in html
-    assert "-100.000 ₫" in html
+    assert "\u2212100.000 ₫" in html
 
 
 def test_warehouse_user_sees_no_cost_and_cannot_change_the_catalog(warehouse_client, make_product):

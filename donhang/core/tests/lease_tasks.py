@@ -1,6 +1,9 @@
 """Tasks for the lease tests (module level, as django_tasks requires)."""
 
+import os
 import threading
+import time
+from pathlib import Path
 
 from django_tasks import task
 
@@ -35,4 +38,18 @@ def quick_task(name: str) -> str:
 @task()
 def plain_task(name: str) -> str:
     RUNS.append(name)
+    return name
+
+
+@leased_task
+def file_task(folder: str, name: str) -> str:
+    """For tests with worker processes: records each run (and its process) in `folder`, then
+    waits there until `release` exists."""
+    base = Path(folder)
+    runs = len(list(base.glob(f"{name}.run-*")))
+    (base / f"{name}.run-{runs + 1}").write_text(str(os.getpid()))
+    deadline = time.monotonic() + 120
+    while not (base / "release").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (base / f"{name}.done-{runs + 1}").write_text(str(os.getpid()))
     return name

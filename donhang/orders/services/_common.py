@@ -100,8 +100,11 @@ def _resolve_lines(lines: list[LineInput]) -> list[tuple[LineInput, Variant]]:
     errors: dict[str, str] = {}
     skus = {ln.sku.strip() for ln in lines if ln.sku and ln.variant_id is None}
     ids = {ln.variant_id for ln in lines if ln.variant_id is not None}
-    by_sku = {v.sku: v for v in Variant.objects.select_related("product").filter(sku__in=skus)}
-    by_id = {v.pk: v for v in Variant.objects.select_related("product").filter(pk__in=ids)}
+    # Only the lookups there is something to look up by (building a query costs even when
+    # Django finds out it cannot match).
+    variants = Variant.objects.select_related("product")
+    by_sku = {v.sku: v for v in variants.filter(sku__in=skus)} if skus else {}
+    by_id = {v.pk: v for v in variants.filter(pk__in=ids)} if ids else {}
     resolved = []
     for i, ln in enumerate(lines):
         variant = (

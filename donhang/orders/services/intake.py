@@ -11,7 +11,7 @@ from donhang.core.audit import actor_user
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
 from donhang.core.phone import normalize_phone
-from donhang.core.text import fold
+from donhang.core.text import fold, plain_int
 from donhang.customers.models import Province, Ward
 from donhang.customers.selectors import province_find, ward_find
 from donhang.customers.services import (
@@ -58,15 +58,25 @@ def _resolve_address(
     line = (address.line or "").strip()
     errors: dict[str, str] = {}
     province = ward = None
+    given_ward = address.ward not in (None, "")
+    ward_code = plain_int(address.ward) if given_ward else None
+    if ward_code is not None:  # by code: the ward comes with its province (one query)
+        ward = ward_find(ward_code)
+        if ward is None:
+            errors[f"{prefix}.ward"] = _("Unknown ward.")
     if address.province not in (None, ""):
-        province = province_find(address.province)
-        if province is None:
-            errors[f"{prefix}.province"] = _("Unknown province.")
-    if address.ward not in (None, ""):
+        if ward is not None and plain_int(address.province) == ward.province_id:
+            province = ward.province
+        else:
+            province = province_find(address.province)
+            if province is None:
+                errors[f"{prefix}.province"] = _("Unknown province.")
+    if given_ward and ward_code is None:  # by name, within the province (names repeat)
         ward = ward_find(address.ward, province=province)
         if ward is None:
             errors[f"{prefix}.ward"] = _("Unknown ward.")
-        elif province is None:
+    if ward is not None:
+        if province is None:
             province = ward.province
         elif ward.province_id != province.pk:
             errors[f"{prefix}.ward"] = _("This ward is not in %(province)s.") % {

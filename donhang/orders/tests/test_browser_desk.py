@@ -232,6 +232,11 @@ def test_the_order_list_on_a_phone_is_cards_with_status_and_total(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     width = page.locator("#main-step").bounding_box()["width"]
     assert width > 300
+    # And the public tracking page: fields and button as wide as the thumb needs
+    page.goto("/shipping/track/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.locator("#track-button").bounding_box()["width"] > 300
+    assert page.locator("#phone").get_attribute("inputmode") == "tel"
 
 
 def test_an_order_taken_in_vietnamese_shows_its_timeline_in_english(page, desk, place_order):
@@ -263,3 +268,23 @@ def test_vietnamese_pages_group_quantities_with_a_dot_and_write_dates_dd_mm_yyyy
     expect(page.locator(f"tr[data-order-code={order.code}]")).to_contain_text(created)
     page.goto(f"/catalog/products/{desk['mug'].product_id}/")
     expect(page.locator("#variant-table")).to_contain_text("2.861")  # on hand
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_the_search_box_of_every_page_finds_a_customer_by_phone_and_an_order_by_short_code(
+    page, desk, language, place_order
+):
+    order = place_order(("COC01", 1), phone="0903 111 222", name="Vũ Thị Hương")
+    log_in(page, username="ban-hang", language=language)
+    page.goto("/catalog/products/")
+    box = page.locator("#global-search input[name=find]")
+    box.fill("0903.111.222")
+    with page.expect_navigation():
+        box.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/customers/{order.customer_id}/$"))
+    expect(page.locator("body")).to_contain_text("Vũ Thị Hương")
+    box = page.locator("#global-search input[name=find]")
+    box.fill(f"dh{order.pk}")
+    with page.expect_navigation():
+        box.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/orders/{order.code}/$"))

@@ -93,7 +93,7 @@ def test_list_filters_by_sub_state_and_channel(client_owner, make_variant, place
 
 
 def test_list_pages_with_keyset_cursors(client_owner, make_variant, place_order, monkeypatch):
-    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views.listing, "PAGE_SIZE", 2)  # views are a package by screen
     make_variant("AT01", stock=10)
     orders = [place_order(("AT01", 1)) for _ in range(5)]
     newest_first = [o.code for o in reversed(orders)]

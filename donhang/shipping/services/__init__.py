@@ -9,6 +9,13 @@ from donhang.shipping.services.cod import (
     cod_payout_record,
     cod_payout_rows_from_file,
 )
+from donhang.shipping.services.labels import (
+    label_batch_create,
+    label_batch_fail,
+    label_batch_finish,
+    label_batch_progress,
+    label_batch_started,
+)
 from donhang.shipping.services.requests import (
     Parcel,
     ShipmentDraft,
@@ -54,6 +61,11 @@ __all__ = [
     "carrier_account_save",
     "cod_payout_record",
     "cod_payout_rows_from_file",
+    "label_batch_create",
+    "label_batch_fail",
+    "label_batch_finish",
+    "label_batch_progress",
+    "label_batch_started",
     "order_cod_owed",
     "parcel_specs",
     "shipment_apply_event",

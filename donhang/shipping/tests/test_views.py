@@ -410,7 +410,7 @@ def test_cod_manual_payout_flags_a_cod_difference(ghn_account, ghn, packed_order
     line = CodPayout.objects.get().lines.get()
     assert line.cod_difference == -10_000
     detail = accountant.get(response.url).text
-    assert "-10.000" in detail and "table-warning" in detail
+    assert "\u221210.000" in detail and "table-warning" in detail
 
 
 def test_cod_import_rejects_a_bad_statement(ghn_account, owner):

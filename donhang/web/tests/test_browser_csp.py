@@ -54,7 +54,14 @@ def test_pages_with_scripts_work_under_the_policy(page, place_order):
     page.locator("[name=phone]").press_sequentially("0912345678")
     expect(page.locator("#customer-found")).to_be_visible()
     expect(page.locator("[name=name]")).to_have_value("Nguyễn Văn An")
-    add_twice(page, search="AT01", results="#variant-results", lines="#lines-body")
+    # A SKU + Enter adds its line at once (a scanner's way); again: one more on the same line
+    page.evaluate("() => { window.stillHere = true; }")
+    for _ in range(2):
+        page.locator("#variant-search").fill("AT01")
+        page.locator("#variant-search").press("Enter")
+        expect(page.locator("#lines-body tr")).to_have_count(1)
+    expect(page.locator("#lines-body tr input[name=line_quantity]")).to_have_value("2")
+    assert page.evaluate("() => window.stillHere") is True  # Enter did not submit the form
     page.locator("#lines-body [data-remove-line]").click()
     expect(page.locator("#lines-body tr")).to_have_count(0)
 

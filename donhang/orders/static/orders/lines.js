@@ -43,7 +43,7 @@
       if (!hint || !qty) return;
       const over = intValue(qty.value) - intValue(row.dataset.available);
       hint.hidden = over <= 0;
-      if (over > 0) hint.textContent = hint.dataset.text.replace("%(n)s", over.toLocaleString(document.documentElement.lang || "vi"));
+      if (over > 0) hint.textContent = hint.dataset.text.replace("__N__", over.toLocaleString(document.documentElement.lang || "vi"));
     });
   }
 

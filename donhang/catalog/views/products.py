@@ -1,170 +1,29 @@
-"""Catalog pages. Views validate input, call one service or selector, and render."""
+"""Catalog pages: the product list, bulk actions, the product page and its variants, images."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from donhang.catalog import importexport, selectors, services, stock
+from donhang.catalog.barcode_labels import SHEETS
 from donhang.catalog.forms import (
-    BrandForm,
-    CategoryForm,
-    ImportForm,
     ProductForm,
     add_domain_error,
     category_field,
     specifications_text,
 )
 from donhang.catalog.models import MAX_ATTRIBUTES, Brand, Category, Product, ProductImage
+from donhang.catalog.views._common import PAGE_SIZE, _int_or_none, _perm
 from donhang.core.errors import DomainError, NotFound, ValidationFailed
 from donhang.core.money import VatRate
-
-PAGE_SIZE = 20
-
-
-def _perm(name: str):
-    return permission_required(name, raise_exception=True)
-
-
-def _int_or_none(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-# --- categories -----------------------------------------------------------
-
-
-@login_required
-@_perm("catalog.view_category")
-def category_list(request):
-    return render(request, "catalog/category_list.html", {"categories": selectors.category_tree()})
-
-
-@login_required
-@_perm("catalog.add_category")
-def category_create(request):
-    return _category_form(request, None)
-
-
-@login_required
-@_perm("catalog.change_category")
-def category_edit(request, pk):
-    return _category_form(request, get_object_or_404(Category, pk=pk))
-
-
-def _category_form(request, category):
-    initial = {"name": category.name, "parent": category.parent} if category else None
-    form = CategoryForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if category:
-                services.category_update(category=category, actor=request.user, **form.cleaned_data)
-            else:
-                category = services.category_create(actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Category “%(name)s” saved.") % {"name": category.name})
-            return redirect("catalog:category_list")
-        except DomainError as exc:
-            add_domain_error(form, exc)
-    return render(
-        request,
-        "catalog/simple_form.html",
-        {
-            "form": form,
-            "title": _("Edit category") if category else _("New category"),
-            "back_url": reverse("catalog:category_list"),
-        },
-    )
-
-
-@login_required
-@_perm("catalog.delete_category")
-def category_delete(request, pk):
-    category = get_object_or_404(Category, pk=pk)
-    return _confirm_delete(
-        request,
-        obj=category,
-        delete=lambda: services.category_delete(category=category, actor=request.user),
-        back_url=reverse("catalog:category_list"),
-    )
-
-
-def _confirm_delete(request, *, obj, delete, back_url):
-    if request.method == "POST":
-        try:
-            delete()
-            messages.success(request, _("“%(name)s” was deleted.") % {"name": obj})
-        except DomainError as exc:
-            messages.error(request, exc.message)
-        return redirect(back_url)
-    return render(request, "catalog/confirm_delete.html", {"object": obj, "back_url": back_url})
-
-
-# --- brands ---------------------------------------------------------------
-
-
-@login_required
-@_perm("catalog.view_brand")
-def brand_list(request):
-    return render(request, "catalog/brand_list.html", {"brands": selectors.brand_list()})
-
-
-@login_required
-@_perm("catalog.add_brand")
-def brand_create(request):
-    return _brand_form(request, None)
-
-
-@login_required
-@_perm("catalog.change_brand")
-def brand_edit(request, pk):
-    return _brand_form(request, get_object_or_404(Brand, pk=pk))
-
-
-def _brand_form(request, brand):
-    form = BrandForm(request.POST or None, initial={"name": brand.name} if brand else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            if brand:
-                services.brand_update(
-                    brand=brand, name=form.cleaned_data["name"], actor=request.user
-                )
-            else:
-                brand = services.brand_create(name=form.cleaned_data["name"], actor=request.user)
-            messages.success(request, _("Brand “%(name)s” saved.") % {"name": brand.name})
-            return redirect("catalog:brand_list")
-        except DomainError as exc:
-            add_domain_error(form, exc)
-    return render(
-        request,
-        "catalog/simple_form.html",
-        {
-            "form": form,
-            "title": _("Edit brand") if brand else _("New brand"),
-            "back_url": reverse("catalog:brand_list"),
-        },
-    )
-
-
-@login_required
-@_perm("catalog.delete_brand")
-def brand_delete(request, pk):
-    brand = get_object_or_404(Brand, pk=pk)
-    return _confirm_delete(
-        request,
-        obj=brand,
-        delete=lambda: services.brand_delete(brand=brand, actor=request.user),
-        back_url=reverse("catalog:brand_list"),
-    )
-
 
 # --- products: list and bulk actions ----------------------------------------
 
@@ -337,6 +196,8 @@ def _detail_context(request, product, **extra):
         "can_change_price": request.user.has_perm("catalog.change_price"),
         "can_change": request.user.has_perm("catalog.change_product"),
         "vat_choices": VatRate.choices,
+        "label_sheets": list(SHEETS.items()),
+        "variants_without_barcode": sum(1 for v in product.variants.all() if not v.barcode),
         "category_path": " › ".join(selectors.category_path_names(product.category)),
         **extra,
     }
@@ -346,8 +207,6 @@ def _get_product(pk):
     try:
         return selectors.product_get(pk)
     except NotFound as exc:
-        from django.http import Http404
-
         raise Http404(exc.message) from exc
 
 
@@ -496,51 +355,3 @@ def product_image_move(request, pk, image_pk):
         image=image, offset=-1 if request.POST.get("direction") == "up" else 1, actor=request.user
     )
     return redirect("catalog:product_detail", pk=pk)
-
-
-# --- import and export ------------------------------------------------------
-
-
-@login_required
-@_perm("catalog.view_product")
-def product_export(request):
-    fmt = request.GET.get("format", "xlsx")
-    products = selectors.product_list(_filters_from(request))
-    return importexport.export_response(
-        fmt=fmt, products=products, include_cost=request.user.has_perm("catalog.view_cost")
-    )
-
-
-@login_required
-@_perm("catalog.import_product")
-def product_import_template(request):
-    fmt = request.GET.get("format", "xlsx")
-    content, content_type, filename = importexport.template_file(fmt)
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-@login_required
-@_perm("catalog.import_product")
-def product_import(request):
-    form = ImportForm(request.POST or None, request.FILES or None)
-    report = None
-    if request.method == "POST" and form.is_valid():
-        report = importexport.import_products(
-            file=form.cleaned_data["file"],
-            dry_run=form.cleaned_data["dry_run"],
-            actor=request.user,
-        )
-        if report.ok and not report.dry_run:
-            messages.success(
-                request,
-                _("Import finished: %(created)s variants created, %(updated)s updated.")
-                % {"created": report.variants_created, "updated": report.variants_updated},
-            )
-    return render(
-        request,
-        "catalog/import.html",
-        {"form": form, "report": report, "columns": importexport.COLUMNS},
-        status=422 if report is not None and not report.ok else 200,
-    )
