@@ -521,12 +521,14 @@ def main() -> int:
             client.get("/")
         queries[n] = len(ctx.captured_queries)
     samples: dict[int, list[float]] = {n: [] for n in sizes}
+    plain: list[float] = []  # a page of the same shell with next to no figures: the floor
     for r in range(args.rounds):
         for n in sizes if r % 2 == 0 else list(reversed(sizes)):
             database_use(db_name(n))
             client = _client()
             client.get("/")  # warm
             samples[n] += time_get(client, "/", args.repeat)
+            plain += time_get(client, "/reports/", args.repeat // 3 or 1)
     small, big = (percentile(samples[n], 95) for n in sizes)
     mid_small, mid_big = (percentile(samples[n], 50) for n in sizes)
     results["ratios"]["dashboard p95 big/small"] = [big / small]
@@ -543,6 +545,13 @@ def main() -> int:
                 f"{big:.1f}",
                 f"{big / small:.2f}×",
                 f"{queries[sizes[0]]} / {queries[sizes[1]]}",
+            ],
+            [
+                "a plain page of the shell (/reports/), p50 / p95",
+                f"{percentile(plain, 50):.1f}",
+                f"{percentile(plain, 95):.1f}",
+                "",
+                "",
             ],
         ],
     )

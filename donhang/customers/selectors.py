@@ -137,6 +137,8 @@ def customer_find_by_phone(*, phone: str):
 
 CUSTOMER_PAGE_SIZE = 50
 _PHONE_LIKE = re.compile(r"^[\d\s.\-()+]{6,24}$")
+
+
 def customer_with_totals(customers: QuerySet[Customer]) -> QuerySet[Customer]:
     """Annotate `orders_count`, `total_spent` and `returns_count` (provided by donhang.orders,
     which builds on customers, through the hook ``customer.annotate_totals``: one correlated

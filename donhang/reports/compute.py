@@ -22,7 +22,6 @@ from donhang.orders.models import Order, OrderLine
 from donhang.orders.models import Status as OrderStatus
 from donhang.reports.models import (
     CustomerDay,
-    CustomerMonth,
     MovementDay,
     MovementMonth,
     OrdersDay,
@@ -332,7 +331,6 @@ def movement_days_write(first: date, last: date) -> None:
 
 _ROLLUPS = [
     (SalesDay, SalesMonth, ("channel", "warehouse_id", "variant_id", "product_id")),
-    (CustomerDay, CustomerMonth, ("channel", "warehouse_id", "customer_id")),
     (MovementDay, MovementMonth, ("warehouse_id", "variant_id", "kind", "bucket")),
 ]
 

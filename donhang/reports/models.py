@@ -97,6 +97,9 @@ class SalesMonth(SalesFigures):
 
 
 class CustomerDay(SalesFigures):
+    """Per day, channel, warehouse and customer. No monthly sums: a customer rarely buys twice a
+    month, so they would be as many rows (a year's report reads the days)."""
+
     day = models.DateField()
     channel = models.CharField(max_length=20)
     warehouse = _ref("inventory.Warehouse", null=True)
@@ -104,16 +107,6 @@ class CustomerDay(SalesFigures):
 
     class Meta:
         indexes = [models.Index(fields=["day", "customer"], name="reports_customerday_day")]
-
-
-class CustomerMonth(SalesFigures):
-    month = models.DateField()
-    channel = models.CharField(max_length=20)
-    warehouse = _ref("inventory.Warehouse", null=True)
-    customer = _ref("customers.Customer")
-
-    class Meta:
-        indexes = [models.Index(fields=["month", "customer"], name="reports_customermonth_month")]
 
 
 class MovementFigures(models.Model):

@@ -32,7 +32,6 @@ from donhang.orders.models import Order, OrderEvent
 from donhang.reports import compute
 from donhang.reports.models import (
     CustomerDay,
-    CustomerMonth,
     DirtyDay,
     MovementDay,
     MovementMonth,
@@ -244,7 +243,6 @@ def figures_rebuild(*, now: datetime | None = None, progress=None) -> RefreshRes
             SalesDay,
             SalesMonth,
             CustomerDay,
-            CustomerMonth,
             MovementDay,
             MovementMonth,
             ShippingDay,

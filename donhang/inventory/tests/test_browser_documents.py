@@ -80,7 +80,9 @@ def test_a_count_row_saves_itself(page, client, live_server):
     page.fill(f"input[name=count_{line.pk}]", "7")
     page.keyboard.press("Enter")  # moves on to the next row; the change saves this one
 
-    expect(page.locator(f"#line-{line.pk} .line-variance")).to_have_text("\u22123")  # one minus sign
+    expect(page.locator(f"#line-{line.pk} .line-variance")).to_have_text(
+        "\u22123"
+    )  # one minus sign
     _shot(page, "stocktake_sheet")
     line.refresh_from_db()
     assert line.counted == 7

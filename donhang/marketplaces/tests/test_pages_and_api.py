@@ -168,7 +168,8 @@ def test_the_api_lists_shops_and_their_sync_status(connected, committed):
     assert client.get("/api/v1/marketplaces/connections").status_code == 401
 
 
-def test_a_refused_authorization_says_so(connected, staff_client):
+def test_a_refused_authorization_says_so(connected, staff_client, settings):
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the test reads English
     response = staff_client.get(
         "/marketplaces/oauth/shopee/callback/?state=nope&code=abc&shop_id=1", follow=True
     )

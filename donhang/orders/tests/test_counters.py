@@ -120,7 +120,9 @@ def test_search_counts_stop_at_the_bound(client_owner, make_variant, place_order
     assert page.counts_exact
 
 
-def test_api_list_says_which_counts_are_bounded(api_manager, make_variant, place_order, monkeypatch):
+def test_api_list_says_which_counts_are_bounded(
+    api_manager, make_variant, place_order, monkeypatch
+):
     monkeypatch.setattr(selectors, "COUNT_BOUND", 1)
     make_variant("AT01", stock=10)
     place_order(("AT01", 1), phone="0987654320", name="Lê Thị Hoa")

@@ -12,11 +12,7 @@ from donhang.orders.tests.conftest import api_client, order_payload
 
 
 def _statements(ctx) -> list[str]:
-    return [
-        q["sql"]
-        for q in ctx.captured_queries
-        if not q["sql"].startswith(("BEGIN", "COMMIT"))
-    ]
+    return [q["sql"] for q in ctx.captured_queries if not q["sql"].startswith(("BEGIN", "COMMIT"))]
 
 
 def _explain(statements: list[str]) -> str:

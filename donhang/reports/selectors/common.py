@@ -127,7 +127,7 @@ def summed(
     """Sums of `measures` per `group` over the filters' days: whole months from the monthly
     table, the loose days at either end from the daily one. Two queries at most. `keys`:
     (field, values) to sum for those only."""
-    months, runs = split_range(filters.date_from, filters.date_to, known_until=today())
+    months, runs = _split(monthly, filters)
     where = dims_q(filters, channel=channel)
     if keys is not None:
         where &= Q(**{f"{keys[0]}__in": keys[1]})
@@ -150,6 +150,14 @@ def summed(
     return out
 
 
+def _split(monthly, filters: ReportFilters):
+    """(whole months, loose day runs) of the filters' range; every day when there is no
+    monthly table."""
+    if monthly is None:
+        return [], [(filters.date_from, filters.date_to)]
+    return split_range(filters.date_from, filters.date_to, known_until=today())
+
+
 def summed_page(
     daily,
     monthly,
@@ -166,7 +174,7 @@ def summed_page(
     database on the two figures it needs (the monthly rows of whole months and the daily rows
     of the loose days in one statement, which also counts the groups); every figure is then
     summed for the page's keys only. Returns ([(key, {measure: sum})], number of groups)."""
-    months, runs = split_range(filters.date_from, filters.date_to, known_until=today())
+    months, runs = _split(monthly, filters)
     postgres = connection.vendor == "postgresql"
 
     def day(value: date):

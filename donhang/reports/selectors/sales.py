@@ -12,7 +12,7 @@ from donhang.core.replica import reads_from_replica
 from donhang.customers.models import Customer
 from donhang.orders.models import Channel
 from donhang.reports.access import Access
-from donhang.reports.models import CustomerDay, CustomerMonth, OrdersDay, SalesDay, SalesMonth
+from donhang.reports.models import CustomerDay, OrdersDay, SalesDay, SalesMonth
 from donhang.reports.selectors.common import (
     SALES_MEASURES,
     ReportFilters,
@@ -88,7 +88,7 @@ def sales_report(
     daily, monthly, key_name = (
         (SalesDay, SalesMonth, "variant_id")
         if group == "product"
-        else (CustomerDay, CustomerMonth, "customer_id")
+        else (CustomerDay, None, "customer_id")
     )
     if everything:  # an export: every row, biggest first
         sums = summed(daily, monthly, filters, (key_name,), SALES_MEASURES)

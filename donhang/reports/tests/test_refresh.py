@@ -11,7 +11,6 @@ from donhang.customers import services as customers
 from donhang.orders import services as orders
 from donhang.reports.models import (
     CustomerDay,
-    CustomerMonth,
     DirtyDay,
     MovementDay,
     MovementMonth,
@@ -34,7 +33,6 @@ TABLES = (
     SalesDay,
     SalesMonth,
     CustomerDay,
-    CustomerMonth,
     MovementDay,
     MovementMonth,
     ShipmentFact,

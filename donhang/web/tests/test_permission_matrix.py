@@ -38,6 +38,7 @@ import httpx
 import pytest
 from django.conf import settings
 from django.contrib import messages
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
@@ -62,6 +63,7 @@ from donhang.purchasing import services as purchasing
 from donhang.returns import services as returns
 from donhang.shipping import services as shipping
 from donhang.shipping.services.cod import PayoutLineInput, cod_payout_record
+from donhang.shipping.services.labels import label_batch_create, label_batch_finish
 from emulators.common import Clock, FaultyTransport
 from emulators.ghn import GhnEmulator
 from emulators.sinvoice import SInvoiceEmulator
@@ -208,6 +210,8 @@ PAGES: dict[str, dict[str, frozenset | str]] = {
     "shipping:bulk_progress": {"GET": ALL},
     "shipping:bulk_retry": {"POST": OMW},
     "shipping:labels_pdf": {"GET": ALL},
+    "shipping:label_batch": {"GET": ALL},
+    "shipping:label_batch_pdf": {"GET": ALL},
     "shipping:shipment_detail": {"GET": ALL},
     "shipping:shipment_retry": {"POST": OMW},
     "shipping:shipment_cancel": {"POST": OMW},
@@ -667,6 +671,9 @@ def _build_shop() -> dict:
     )
     shop["carrier_account"] = account
     shop["shipment"] = shipping.shipment_create(order=shop["order"], account=account)
+    batch = label_batch_create(shipment_ids=[shop["shipment"].pk], size="A6")
+    label_batch_finish(batch=batch, pdf=ContentFile(b"%PDF-1.4\n%%EOF\n", name="labels.pdf"))
+    shop["label_batch"] = batch
     _build_invoicing(shop)
     _build_marketplaces(shop)
     _build_returns(shop)
@@ -843,6 +850,7 @@ def _pk_for(app: str, name: str, shop: dict) -> int:
         ("customers:", "customer"),
         ("inventory:warehouse", "warehouse"),
         ("inventory:variant", "variant"),
+        ("shipping:label_batch", "label_batch"),
         ("shipping:payout", "payout"),
         ("shipping:carrier", "carrier_account"),
         ("shipping:", "shipment"),
