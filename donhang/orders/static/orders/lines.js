@@ -88,10 +88,13 @@
     return results ? results.querySelector(".variant-result.active") : null;
   }
 
+  // The row chosen with ↑/↓ (or offered after Enter), kept when a late answer redraws the list.
+  let activeIndex = -1;
   function highlight(index) {
     const list = options();
     if (!list.length) return;
     const i = (index + list.length) % list.length;
+    activeIndex = i;
     list.forEach((item, n) => {
       item.classList.toggle("active", n === i);
       item.setAttribute("aria-selected", n === i ? "true" : "false");
@@ -100,6 +103,7 @@
   }
 
   function pick(item) {
+    activeIndex = -1;
     const button = item.querySelector("[data-variant-id]");
     return addVariant(button.dataset.variantId, button.dataset.variantSku);
   }
@@ -150,6 +154,9 @@
         highlight(current < 0 ? (e.key === "ArrowDown" ? 0 : -1) : current + (e.key === "ArrowDown" ? 1 : -1));
       } else if (e.key === "Escape") {
         clearResults();
+        activeIndex = -1;
+      } else if (e.key.length === 1) {
+        activeIndex = -1;  // typing again: a new search, nothing chosen yet
       }
     });
     // A late answer for text that is gone (the line was added meanwhile) is not shown.
@@ -168,6 +175,7 @@
   });
   body.addEventListener("htmx:afterSwap", (e) => {
     if (e.detail.target.id === "lines-body") { backorderHints(); changed(); }
+    if (e.detail.target === results && activeIndex >= 0) highlight(activeIndex);
   });
   linesBody.addEventListener("input", backorderHints);
   body.addEventListener("click", (e) => {
