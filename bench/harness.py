@@ -14,6 +14,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, connections
+from django.db.migrations.exceptions import InconsistentMigrationHistory
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 
 
@@ -66,7 +68,15 @@ def database_prepare(name: str, *, fresh: bool = False) -> None:
     conn = connections["default"]
     conn.close()
     conn.settings_dict.setdefault("TEST", {})["NAME"] = _db_name(name)
-    conn.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=not fresh, serialize=False)
+    try:
+        conn.creation.create_test_db(
+            verbosity=0, autoclobber=True, keepdb=not fresh, serialize=False
+        )
+    except InconsistentMigrationHistory:
+        # A kept database migrated before someone changed a migration's dependencies: apply
+        # what it lacks in the graph's order (it is a bench database: its history is ours).
+        executor = MigrationExecutor(conn)
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def database_use(name: str) -> None:

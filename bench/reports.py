@@ -475,7 +475,7 @@ def refresh_after_new_orders(n: int = 20) -> float:
             channel="website",
             customer=services.CustomerInput(
                 name="Khách bench",
-                phone=f"09{k % 10}{time.time_ns() % 10**7:07d}",
+                phone=f"0912{(time.time_ns() + k) % 10**6:06d}",
                 address=services.AddressInput(line="1 Phố Huế", ward=ward.code),
             ),
             lines=[services.LineInput(variant_id=variant.pk, quantity=1)],

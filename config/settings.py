@@ -331,6 +331,13 @@ MARKETPLACE_EMULATOR_PORTS = {
     "tiktok_shop": int(os.environ.get("TIKTOK_EMULATOR_PORT", "8723")),
 }
 
+# Where the demo's e-invoice emulators listen (`make run`); the demo accounts follow them
+# (DEMO_SINVOICE_URL / DEMO_MISA_URL override the whole address).
+INVOICE_EMULATOR_PORTS = {
+    "sinvoice": int(os.environ.get("SINVOICE_EMULATOR_PORT", "8711")),
+    "misa": int(os.environ.get("MISA_EMULATOR_PORT", "8712")),
+}
+
 # --- chatbot (web chat, Messenger, Zalo OA) -------------------------------------------------
 # LLM mode when an OpenAI-compatible endpoint is set (OpenAI, Ollama, vLLM, llama.cpp server):
 # e.g. CHATBOT_LLM_BASE_URL=http://127.0.0.1:11434/v1. Unset: the offline engine answers.

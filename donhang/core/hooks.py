@@ -23,7 +23,18 @@ documented where they are emitted:
   units back}: what returns took back (invoicing leaves it out of a replacement invoice);
   ``ledger.check`` () -> list[str]: extra problems for `stock_rebuild --check` (returns).
 - ``customer.*``: the customer pages' orders and totals (provided by orders), see
-  donhang.customers.selectors.
+  donhang.customers.selectors; ``customer.merged`` (keep, duplicate_ids, actor): duplicates are
+  about to be merged into ``keep`` (orders move their orders over).
+- ``catalog.stock_sum`` (field, product) -> expression, ``catalog.warehouses`` () -> list,
+  ``catalog.initial_stock`` (variant, quantities, actor): the catalog's stock columns, warehouse
+  choices and opening stock (provided by inventory), see donhang.catalog.stock.
+- ``inventory.channel_rules`` () -> rows, ``inventory.allocation_strategies`` () -> choices,
+  ``inventory.channel_rule_set`` (...): the per-channel warehouse rules shown with the
+  warehouses but owned by orders.
+- ``orders.ids_by_tracking`` (tracking) -> list[int] | None: orders whose parcel has that
+  carrier tracking number (provided by shipping), for the order list's search.
+- ``web.dashboard`` (request) -> dict | None: the home page, {"template": …, …values} (provided
+  by reports); without a handler the shell shows its own summary.
 """
 
 from __future__ import annotations

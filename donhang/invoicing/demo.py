@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_tasks import task_backends
@@ -56,17 +57,18 @@ def load_demo_invoicing(*, actor) -> list[Invoice]:
     """Accounts, templates (this year's series) and invoices for a few shipped or completed
     demo orders. Safe to run again."""
     yy = timezone.localdate().year % 100
+    ports = {"sinvoice": 8711, "misa": 8712, **getattr(settings, "INVOICE_EMULATOR_PORTS", {})}
     sinvoice = _account(
         "sinvoice",
         "Viettel S-Invoice (demo)",
-        os.environ.get("DEMO_SINVOICE_URL", "http://127.0.0.1:8711"),
+        os.environ.get("DEMO_SINVOICE_URL", f"http://127.0.0.1:{ports['sinvoice']}"),
         {"username": "0107654326", "password": "demo-password"},
         actor,
     )
     misa = _account(
         "misa",
         "MISA meInvoice (demo)",
-        os.environ.get("DEMO_MISA_URL", "http://127.0.0.1:8712/api/integration"),
+        os.environ.get("DEMO_MISA_URL", f"http://127.0.0.1:{ports['misa']}/api/integration"),
         {"app_id": "demo-misa-appid", "username": "demo@donhang.vn", "password": "demo-password"},
         actor,
     )

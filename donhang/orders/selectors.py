@@ -130,9 +130,14 @@ def order_list(
     """Newest first, keyset-paginated on id: `after` gives older orders, `before` newer ones.
 
     The tab counts never count the orders on this request: exact from the counters for the
-    status, step, channel and shop filters; otherwise each tab counted up to COUNT_BOUND, in one
+    status, step, channel and shop filters; for a search, from the one read of its matches that
+    also gives the page; for other filters each tab is counted up to COUNT_BOUND, in one
     statement."""
     base = _filtered(filters, with_status=False)
+    if filters.q and with_counts:
+        page = _search_page(filters, base, after=after, before=before, limit=limit)
+        if page is not None:
+            return page
     qs = base.filter(status=filters.status) if filters.status else base
     qs = qs.select_related("shipping_province", "warehouse", "store")
     if before:
@@ -153,6 +158,52 @@ def order_list(
     if with_counts:
         page.counts, page.counts_capped = _tab_counts(filters, base)
     return page
+
+
+# A search reads the ids and statuses of its newest matches once (one index scan: the trigram
+# index for a name), counts the tabs from them and takes the page's ids from them.
+SEARCH_WINDOW = 1000
+
+
+def _search_page(
+    filters: OrderFilters, base: QuerySet[Order], *, after, before, limit: int
+) -> OrderPage | None:
+    """The page and the tab counts of a search from one read of its newest SEARCH_WINDOW
+    matches, then the page's rows by primary key. None when the page lies beyond what was read
+    (a far page of a search matching more than the window): the caller reads it as usual."""
+    found = list(base.order_by("-id").values_list("pk", "status")[: SEARCH_WINDOW + 1])
+    complete = len(found) <= SEARCH_WINDOW
+    found = found[:SEARCH_WINDOW]
+    oldest_read = found[-1][0] if found else 0
+    ids = [pk for pk, status in found if not filters.status or status == filters.status]
+    if before:
+        newer = [pk for pk in ids if pk > before]
+        if not complete and before < oldest_read:
+            return None
+        page_ids = newer[-limit:]
+        has_more_newer = len(newer) > limit
+        next_cursor = page_ids[-1] if page_ids else None
+        prev_cursor = page_ids[0] if page_ids and has_more_newer else None
+    else:
+        older = [pk for pk in ids if not after or pk < after]
+        if not complete and len(older) <= limit:
+            return None
+        page_ids = older[:limit]
+        next_cursor = page_ids[-1] if page_ids and len(older) > limit else None
+        prev_cursor = page_ids[0] if page_ids and after else None
+    rows = Order.objects.select_related("shipping_province", "warehouse", "store").in_bulk(page_ids)
+    counts = dict.fromkeys(Status.values, 0)
+    for _pk, status in found:
+        counts[status] = counts.get(status, 0) + 1
+    counts["all"] = len(found)
+    return OrderPage(
+        orders=[rows[pk] for pk in page_ids if pk in rows],
+        next_cursor=next_cursor,
+        prev_cursor=prev_cursor,
+        counts=counts,
+        # More matches than were read: each count is "at least".
+        counts_capped=set() if complete else set(counts),
+    )
 
 
 def _counters_cover(filters: OrderFilters) -> bool:

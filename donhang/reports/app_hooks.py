@@ -48,7 +48,6 @@ def dashboard_page(*, request) -> dict:
         "dashboard": dashboard_get(access=access, computed_to=computed_to),
         "access": access,
         "definitions": DEFINITIONS,
-        "now": timezone.now(),
     }
 
 

@@ -332,6 +332,7 @@ def create_shipment(request, code: str, payload: ShipmentIn):
     """An order whose stock sits in several warehouses ships as one parcel from each: the
     answer is the first parcel, `parcels` lists them all (their COD adds up to what the order
     still owes, or to a lower `cod_amount` a manager gives with `cod_reason`)."""
+    request.principal.require("shipping.add_shipment")  # before the body's ids are looked up
     order = _order(code)
     values = payload.dict()
     account = _account(values.pop("carrier_account_id"))
@@ -390,6 +391,7 @@ def get_shipment(request, shipment_id: int):
 def cancel_shipment(request, shipment_id: int):
     """Without a tracking number yet, the carrier may still be creating the parcel: then the
     answer has `send_state` "cancel_requested" and the cancel completes once it answers."""
+    request.principal.require("shipping.change_shipment")
     shipment = services.shipment_cancel(shipment=_shipment(shipment_id), actor=request.principal)
     return _shipment_out(selectors.shipment_get(pk=shipment.pk))
 
@@ -430,6 +432,7 @@ def record_payout(request, payload: PayoutIn):
     (`cod_difference` < 0: the payout leaves the order short); that, fee differences and
     unknown tracking numbers are flagged in `problem`. Delivered COD orders that are now paid become completed.
     A statement reference already recorded for the carrier answers 409."""
+    request.principal.require("shipping.reconcile_cod")  # before the body's ids are looked up
     payout = services.cod_payout_record(
         account=_account(payload.carrier_account_id),
         paid_at=payload.paid_at,

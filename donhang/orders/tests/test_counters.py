@@ -100,14 +100,14 @@ def test_list_page_reads_the_counters_not_the_orders(client_owner, make_variant,
     assert order_counts == []  # no count over the orders on the page's own request
 
 
-def test_search_counts_stop_at_the_bound(client_owner, make_variant, place_order, monkeypatch):
+def test_filter_counts_stop_at_the_bound(client_owner, make_variant, place_order, monkeypatch):
     monkeypatch.setattr(selectors, "COUNT_BOUND", 2)
     make_variant("AT01", stock=10)
     for i in range(3):
-        place_order(("AT01", 1), phone=f"098765432{i}", name="Lê Thị Hoa")
-    place_order(("AT01", 1), phone="0987654329", name="Phạm Văn Nam")
+        place_order(("AT01", 1), phone=f"098765432{i}", payment_method="bank_transfer")
+    place_order(("AT01", 1), phone="0987654329")
 
-    response = client_owner.get(reverse("orders:order_list"), {"q": "le thi hoa"})
+    response = client_owner.get(reverse("orders:order_list"), {"payment_method": "bank_transfer"})
 
     html = response.content.decode()
     assert len(re.findall(r'data-order-code="', html)) == 3  # the rows: every match
@@ -115,9 +115,34 @@ def test_search_counts_stop_at_the_bound(client_owner, make_variant, place_order
     assert re.search(r'data-status-tab="cancelled".*?tab-count"[^>]*>0<', html, re.S)
     assert 'id="tab-counts-note"' in html
 
-    page = selectors.order_list(filters=selectors.OrderFilters(q="pham van nam"))
-    assert page.counts == {**dict.fromkeys(Status.values, 0), Status.NEW: 1, "all": 1}
-    assert page.counts_exact
+
+def test_a_search_reads_its_matches_once(make_variant, place_order, monkeypatch):
+    make_variant("AT01", stock=10)
+    hoa = [place_order(("AT01", 1), phone=f"098765432{i}", name="Lê Thị Hoa") for i in range(3)]
+    services.order_confirm(order=hoa[0])
+    place_order(("AT01", 1), phone="0987654329", name="Phạm Văn Nam")
+    search = selectors.OrderFilters(q="le thi hoa")
+
+    with CaptureQueriesContext(connection) as ctx:
+        page = selectors.order_list(filters=search, limit=2)
+
+    assert [o.pk for o in page.orders] == [hoa[2].pk, hoa[1].pk]
+    assert page.counts["all"] == 3 and page.counts[Status.PROCESSING] == 1 and page.counts_exact
+    assert len(ctx.captured_queries) == 2  # the matches (ids, statuses), the page's rows
+    older = selectors.order_list(filters=search, limit=2, after=page.next_cursor)
+    assert [o.pk for o in older.orders] == [hoa[0].pk] and older.next_cursor is None
+    newer = selectors.order_list(filters=search, limit=2, before=older.prev_cursor)
+    assert [o.pk for o in newer.orders] == [hoa[2].pk, hoa[1].pk]
+    tab = selectors.order_list(filters=selectors.OrderFilters(q="le thi hoa", status="new"))
+    assert [o.pk for o in tab.orders] == [hoa[2].pk, hoa[1].pk]
+
+    # More matches than the window: the counts are "at least"; a page beyond it is read as usual.
+    monkeypatch.setattr(selectors, "SEARCH_WINDOW", 2)
+    page = selectors.order_list(filters=search, limit=1)
+    assert page.counts["all"] == 2 and "all" in page.counts_capped
+    assert [o.pk for o in page.orders] == [hoa[2].pk]
+    far = selectors.order_list(filters=search, limit=1, after=hoa[1].pk)
+    assert [o.pk for o in far.orders] == [hoa[0].pk]
 
 
 def test_api_list_says_which_counts_are_bounded(
@@ -125,10 +150,10 @@ def test_api_list_says_which_counts_are_bounded(
 ):
     monkeypatch.setattr(selectors, "COUNT_BOUND", 1)
     make_variant("AT01", stock=10)
-    place_order(("AT01", 1), phone="0987654320", name="Lê Thị Hoa")
-    place_order(("AT01", 1), phone="0987654321", name="Lê Thị Hoa")
+    place_order(("AT01", 1), phone="0987654320", payment_method="bank_transfer")
+    place_order(("AT01", 1), phone="0987654321", payment_method="bank_transfer")
 
-    body = api_manager.get("/api/v1/orders", {"q": "le thi hoa"}).json()
+    body = api_manager.get("/api/v1/orders", {"payment_method": "bank_transfer"}).json()
     assert body["counts"]["new"] == 1 and sorted(body["counts_at_least"]) == ["all", "new"]
 
     body = api_manager.get("/api/v1/orders").json()

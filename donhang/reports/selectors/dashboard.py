@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Sum
+from django.db.models import Count, Sum, Window
 
 from donhang.core.replica import reads_from_replica
 from donhang.inventory.selectors import (
@@ -214,12 +214,13 @@ def dashboard_get(*, access: Access, day: date | None = None, computed_to=...) -
     day = day or today()
     computed_to = complete_to() if computed_to is ... else computed_to
     figures = _figures_cached(access, day, computed_to)
-    low = low_stock_variants()
+    # The first few low-stock variants, each carrying how many there are (one statement).
+    low = list(low_stock_variants().annotate(low_count=Window(Count("pk")))[:5])
     shops = marketplace_health() if access.marketplaces else None
     return Dashboard(
         complete_to=computed_to,
         buckets=order_buckets(access),
-        low_stock={"count": low.count(), "variants": list(low[:5])},
+        low_stock={"count": low[0].low_count if low else 0, "variants": low},
         invoices=dashboard_counts() if access.invoices else None,
         marketplaces=shops,
         marketplace_problems=[row for row in shops or [] if row["problem"]],

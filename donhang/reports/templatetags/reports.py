@@ -1,9 +1,11 @@
+from dataclasses import astuple
 from datetime import date, datetime
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
+from django.core.cache import cache
+from django.utils import formats, timezone, translation
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -115,59 +117,84 @@ def series_color(index: int) -> str:
     return color(index)
 
 
+def _kept(dashboard, name: str, build):
+    """A piece of the dashboard drawn from its figures, kept as long as they are (until the
+    next refresh), per language: drawing the charts is most of the page's work otherwise."""
+    if dashboard.complete_to is None:
+        return build()
+    key = ":".join(
+        [
+            "reports:drawn",
+            name,
+            dashboard.complete_to.isoformat(),
+            dashboard.periods[0].last.isoformat(),
+            translation.get_language() or "",
+            "".join("1" if v else "0" for v in astuple(dashboard.access)),
+        ]
+    )
+    drawn = cache.get(key)
+    if drawn is None:
+        drawn = str(build())
+        cache.set(key, drawn, 600)
+    return mark_safe(drawn)  # built from escaped parts below
+
+
+def _number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")
+
+
 @register.simple_tag
 def channel_chart(dashboard, measure: str, title: str):
     """The dashboard's stacked bars per day and channel, for `measure` (orders or revenue)."""
-    labels = [row["day"].strftime("%d/%m") for row in dashboard.chart]
-    series = [
-        Series(
-            key,
-            str(label),
-            [row["channels"].get(key, {}).get(measure, 0) for row in dashboard.chart],
-        )
-        for key, label in dashboard.channels
-    ]
-    totals = ", ".join(
-        f"{s.label} {sum(s.values):,}".replace(",", ".") for s in series if sum(s.values)
-    )
-    summary = _("%(title)s: %(totals)s.") % {"title": title, "totals": totals or _("nothing yet")}
-    return stacked_bars(labels=labels, series=series, title=title, summary=summary)
+
+    def build():
+        labels = [row["day"].strftime("%d/%m") for row in dashboard.chart]
+        series = [
+            Series(
+                key,
+                str(label),
+                [row["channels"].get(key, {}).get(measure, 0) for row in dashboard.chart],
+            )
+            for key, label in dashboard.channels
+        ]
+        totals = ", ".join(f"{s.label} {_number(sum(s.values))}" for s in series if sum(s.values))
+        summary = _("%(title)s: %(totals)s.") % {
+            "title": title,
+            "totals": totals or _("nothing yet"),
+        }
+        return stacked_bars(labels=labels, series=series, title=title, summary=summary)
+
+    return _kept(dashboard, f"chart-{measure}", build)
 
 
 @register.simple_tag
 def chart_table(dashboard, measure: str):
-    """The chart's figures as a table (days down, channels across), built here rather than in
-    template loops: it is the dashboard's biggest piece."""
-    channels = dashboard.channels
-    show = format_vnd if measure == "revenue" else intcomma
-    head = format_html_join(
-        "", '<th scope="col" class="money">{}</th>', ((label,) for _k, label in channels)
-    )
-    rows = format_html_join(
-        "",
-        '<tr><th scope="row">{}</th>{}</tr>',
-        (
-            (
-                formats.date_format(row["day"], "SHORT_DATE_FORMAT"),
-                format_html_join(
-                    "",
-                    '<td class="money">{}</td>',
-                    ((show(row["channels"].get(key, {}).get(measure, 0)),) for key, _l in channels),
-                ),
+    """The chart's figures as a table (days down, channels across), for reading exact values
+    and for screen readers."""
+
+    def build():
+        channels = dashboard.channels
+        show = format_vnd if measure == "revenue" else _number
+        head = "".join(
+            f'<th scope="col" class="money">{escape(label)}</th>' for _k, label in channels
+        )
+        rows = "".join(
+            f'<tr><th scope="row">{row["day"]:%d/%m/%Y}</th>'
+            + "".join(
+                f'<td class="money">{escape(show(row["channels"].get(key, {}).get(measure, 0)))}</td>'
+                for key, _l in channels
             )
+            + "</tr>"
             for row in dashboard.chart
-        ),
-    )
-    return format_html(
-        '<details class="small"><summary>{}</summary><div class="table-responsive">'
-        '<table class="table table-sm mb-0" data-chart-table="{}"><thead><tr><th scope="col">{}'
-        "</th>{}</tr></thead><tbody>{}</tbody></table></div></details>",
-        _("The figures as a table"),
-        measure,
-        _("Day"),
-        head,
-        rows,
-    )
+        )
+        return (
+            f'<details class="small"><summary>{escape(_("The figures as a table"))}</summary>'
+            '<div class="table-responsive"><table class="table table-sm mb-0" '
+            f'data-chart-table="{escape(measure)}"><thead><tr><th scope="col">{escape(_("Day"))}'
+            f"</th>{head}</tr></thead><tbody>{rows}</tbody></table></div></details>"
+        )
+
+    return _kept(dashboard, f"table-{measure}", build)
 
 
 @register.filter

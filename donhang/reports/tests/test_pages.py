@@ -45,10 +45,10 @@ REPORT_PAGES = [
 ]
 API_REPORTS = ["sales", "inventory", "purchases", "returns", "cod", "shipping-fees", "dashboard"]
 # Session, user and permissions (4), the refresh state, the orders' counters and returns to
-# inspect, low stock (count and first rows), invoices (2), marketplace shops, stocktakes due, the
+# inspect, low stock (the first rows with their count), invoices (2), marketplace shops, stocktakes due, the
 # shell's menu (the user's role); once per refresh the figures: orders per day and channel, this
 # month's best sellers and their variants, parcels owed.
-DASHBOARD_QUERIES = 14
+DASHBOARD_QUERIES = 13
 FIGURES_QUERIES = 4
 COST_WORDS = ["Margin", "Cost of goods", "at cost", "Value in", "margin_percent"]
 

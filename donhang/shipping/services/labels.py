@@ -3,6 +3,8 @@ while the page shows how far it got."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
@@ -11,10 +13,17 @@ from donhang.core.audit import actor_user
 from donhang.shipping.models import LabelBatch
 from donhang.shipping.services._common import enqueue_task
 
+KEEP_BATCHES = timedelta(days=7)
+
 
 @transaction.atomic
 def label_batch_create(*, shipment_ids: list[int], size: str, actor=None) -> LabelBatch:
-    """Queue the labels of `shipment_ids` (in that order) as one PDF."""
+    """Queue the labels of `shipment_ids` (in that order) as one PDF. Batches older than a week
+    go, with their files (the labels can be printed again)."""
+    for old in LabelBatch.objects.filter(created_at__lt=timezone.now() - KEEP_BATCHES):
+        if old.file:
+            old.file.delete(save=False)
+        old.delete()
     batch = LabelBatch.objects.create(
         shipment_ids=list(shipment_ids),
         size=size,
