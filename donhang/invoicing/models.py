@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -12,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from donhang.core.money import VatRate
 from donhang.core.secrets import decrypt_json, encrypt_json
+from donhang.core.storage import PrivateFileStorage
 from donhang.invoicing.symbols import KIND_DIGITS
 
 
@@ -203,29 +202,11 @@ class BuyerKind(models.TextChoices):
 MAX_ATTEMPTS = 5
 
 
-class InvoiceFileStorage(FileSystemStorage):
+def invoice_storage() -> FileSystemStorage:
     """Invoice PDFs hold buyers' details: they live outside MEDIA_ROOT (which is served to
     anyone), in INVOICE_FILES_ROOT (default: "private" beside MEDIA_ROOT), read when used, and
     are served by our own view to staff who may see invoices."""
-
-    @property
-    def base_location(self):
-        return str(
-            getattr(settings, "INVOICE_FILES_ROOT", None)
-            or Path(settings.MEDIA_ROOT).parent / "private"
-        )
-
-    @property
-    def location(self):
-        return str(Path(self.base_location).resolve())
-
-    @property
-    def base_url(self):
-        return None
-
-
-def invoice_storage() -> FileSystemStorage:
-    return InvoiceFileStorage()
+    return PrivateFileStorage("INVOICE_FILES_ROOT", "private")
 
 
 def _pdf_path(invoice: Invoice, filename: str) -> str:

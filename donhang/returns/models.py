@@ -4,14 +4,14 @@ correction the return prepares for the accountant."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from donhang.core.storage import PrivateFileStorage
 
 
 class Source(models.TextChoices):
@@ -50,29 +50,11 @@ class InvoiceAction(models.TextChoices):
     REPLACEMENT = "replacement", _("Replacement invoice")
 
 
-class ReturnFileStorage(FileSystemStorage):
+def return_storage() -> FileSystemStorage:
     """Photos of returned goods may show a buyer's name and address on the parcel: they live
     outside MEDIA_ROOT (which anyone may read), in RETURN_FILES_ROOT (default: "private/returns"
     beside MEDIA_ROOT), and are served by our own view to staff who may see returns."""
-
-    @property
-    def base_location(self):
-        return str(
-            getattr(settings, "RETURN_FILES_ROOT", None)
-            or Path(settings.MEDIA_ROOT).parent / "private" / "returns"
-        )
-
-    @property
-    def location(self):
-        return str(Path(self.base_location).resolve())
-
-    @property
-    def base_url(self):
-        return None
-
-
-def return_storage() -> FileSystemStorage:
-    return ReturnFileStorage()
+    return PrivateFileStorage("RETURN_FILES_ROOT", "private/returns")
 
 
 class Return(models.Model):

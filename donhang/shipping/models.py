@@ -1,7 +1,5 @@
 """Carrier accounts, shipments and their events, inbound webhooks, COD payouts, label batches."""
 
-from pathlib import Path
-
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
@@ -10,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from donhang.core.secrets import decrypt_json, encrypt_json
+from donhang.core.storage import PrivateFileStorage
 from donhang.shipping.carriers.ports import ShipmentStatus
 
 
@@ -367,29 +366,11 @@ class CodPayoutLine(models.Model):
         ordering = ["id"]
 
 
-class LabelFileStorage(FileSystemStorage):
+def label_storage() -> FileSystemStorage:
     """Label PDFs hold buyers' names, phones and addresses: kept outside MEDIA_ROOT (served to
     anyone), in LABEL_FILES_ROOT (default: "private/labels" beside MEDIA_ROOT), and served by our
     own view to staff who may see shipments."""
-
-    @property
-    def base_location(self):
-        return str(
-            getattr(settings, "LABEL_FILES_ROOT", None)
-            or Path(settings.MEDIA_ROOT).parent / "private" / "labels"
-        )
-
-    @property
-    def location(self):
-        return str(Path(self.base_location).resolve())
-
-    @property
-    def base_url(self):
-        return None
-
-
-def label_storage() -> FileSystemStorage:
-    return LabelFileStorage()
+    return PrivateFileStorage("LABEL_FILES_ROOT", "private/labels")
 
 
 class LabelBatch(models.Model):
