@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.db import connections
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from donhang.core import hooks
@@ -141,7 +141,7 @@ def order_list(
     qs = base.filter(status=filters.status) if filters.status else base
     qs = qs.select_related("shipping_province", "warehouse", "store")
     if before:
-        rows = list(qs.filter(id__gt=before).order_by("id")[: limit + 1])
+        rows = list(qs.filter(id__gt=before).order_by(*_by_id(filters))[: limit + 1])
         has_more_newer = len(rows) > limit
         rows = list(reversed(rows[:limit]))
         next_cursor = rows[-1].pk if rows else None
@@ -149,7 +149,7 @@ def order_list(
     else:
         if after:
             qs = qs.filter(id__lt=after)
-        rows = list(qs.order_by("-id")[: limit + 1])
+        rows = list(qs.order_by(*_by_id(filters, newest_first=True))[: limit + 1])
         has_more = len(rows) > limit
         rows = rows[:limit]
         next_cursor = rows[-1].pk if rows and has_more else None
@@ -158,6 +158,29 @@ def order_list(
     if with_counts:
         page.counts, page.counts_capped = _tab_counts(filters, base)
     return page
+
+
+def _by_id(filters: OrderFilters, *, newest_first: bool = False) -> tuple:
+    """The keyset order. For a search by a whole name on PostgreSQL, ordered by an expression of
+    the id: the planner, which cannot tell how rare a substring is, would otherwise walk the
+    primary key backwards through every order until it has a page of matches (a rare name at a
+    million orders: the whole table, ≈ 0.9 s); the expression makes it find the matches through
+    the trigram index first and sort them (≈ 40 ms). A single word or two may be common (half the
+    shop's customers are "Nguyễn"): walking the newest orders finds their page sooner."""
+    if (
+        _name_search_is_selective(filters.q)
+        and connections[Order.objects.db].vendor == "postgresql"
+    ):
+        key = F("id") + 0
+        return (key.desc(),) if newest_first else (key.asc(),)
+    return ("-id",) if newest_first else ("id",)
+
+
+def _name_search_is_selective(q: str | None) -> bool:
+    q = (q or "").strip()
+    if not q or _CODE.match(q) or _phone_key(q):
+        return False
+    return len(fold(q).split()) >= 3
 
 
 # A search reads the ids and statuses of its newest matches once (one index scan: the trigram
@@ -171,7 +194,8 @@ def _search_page(
     """The page and the tab counts of a search from one read of its newest SEARCH_WINDOW
     matches, then the page's rows by primary key. None when the page lies beyond what was read
     (a far page of a search matching more than the window): the caller reads it as usual."""
-    found = list(base.order_by("-id").values_list("pk", "status")[: SEARCH_WINDOW + 1])
+    newest = _by_id(filters, newest_first=True)
+    found = list(base.order_by(*newest).values_list("pk", "status")[: SEARCH_WINDOW + 1])
     complete = len(found) <= SEARCH_WINDOW
     found = found[:SEARCH_WINDOW]
     oldest_read = found[-1][0] if found else 0
