@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
+from donhang.core import rawsql
 from donhang.core.models import AuditEntry
 from donhang.core.spreadsheet import neutralize_row
 
@@ -38,7 +39,7 @@ def actor_label(actor: Any) -> str:
 def audit(
     *, actor: Any, action: str, obj: Any, summary: str = "", data: dict | None = None
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         actor=actor_user(actor),
         actor_label=actor_label(actor)[:150],
         action=action,
@@ -47,6 +48,8 @@ def audit(
         summary=summary[:500],
         data=data or {},
     )
+    rawsql.insert([entry])  # as AuditEntry.objects.create, without building the statement
+    return entry
 
 
 # --- reading the log: the owner's audit page, its export and GET /api/v1/audit ----------------

@@ -113,6 +113,30 @@ def province_find(value) -> Province | None:
     return exact or Province.objects.filter(search_name__endswith=key).order_by("code").first()
 
 
+# Wards (with their province) by code, as read once per process: the administrative units are
+# the government's list, loaded by a migration and never edited (the admin is read-only). A copy
+# is handed out, so a caller's change never reaches the next one.
+_wards_by_code: dict[int, Ward] = {}
+
+
+def _ward_by_code(code: int) -> Ward | None:
+    ward = _wards_by_code.get(code)
+    if ward is None:
+        ward = Ward.objects.select_related("province").filter(code=code).first()
+        if ward is None:
+            return None
+        _wards_by_code[code] = ward
+    copy = _clone(ward)
+    Ward._meta.get_field("province").set_cached_value(copy, _clone(ward.province))
+    return copy
+
+
+def _clone(obj):
+    return type(obj).from_db(
+        obj._state.db, None, [getattr(obj, f.attname) for f in obj._meta.concrete_fields]
+    )
+
+
 def ward_find(value, *, province: Province | None = None) -> Ward | None:
     """A ward by code, or by exact name within the province (names repeat across provinces)."""
     if value is None or value == "":
@@ -121,7 +145,7 @@ def ward_find(value, *, province: Province | None = None) -> Ward | None:
         code = plain_int(value)
         if code is None:
             return None
-        return Ward.objects.select_related("province").filter(code=code).first()
+        return _ward_by_code(code)
     wards = Ward.objects.select_related("province").filter(search_name=fold(str(value)))
     if province is not None:
         wards = wards.filter(province=province)

@@ -8,14 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from donhang.core import hooks
+from donhang.core import hooks, rawsql
 from donhang.core.audit import audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.phone import normalize_phone
 from donhang.core.taxcode import tax_code_normalize
 from donhang.core.text import fold
 from donhang.customers.models import BuyerKind, Customer, CustomerAddress, Province, Ward
-from donhang.customers.selectors import address_units_resolve, customer_find_by_phone
+from donhang.customers.selectors import address_units_resolve
 
 
 def _search_text(customer: Customer) -> str:
@@ -61,7 +61,21 @@ def _remember_address(
         )
 
 
-@transaction.atomic
+def _customer_by_phone(phone: str) -> Customer | None:
+    """customer_find_by_phone on the intake path: one statement on the phone's index, written
+    once per process (core.rawsql), on the primary (the caller is writing)."""
+    found = rawsql.select(
+        Customer,
+        "t0.phone = %s AND t0.merged_into_id IS NULL",
+        [phone],
+        tail="ORDER BY t0.id LIMIT 1",
+    )
+    return found[0] if found else None
+
+
+# No savepoint of its own: its caller (order intake) is atomic and lets any error end the whole
+# transaction; called alone, this is a transaction of its own.
+@transaction.atomic(savepoint=False)
 def customer_find_or_create(
     *,
     name: str,
@@ -74,31 +88,35 @@ def customer_find_or_create(
 ) -> Customer:
     """Order intake: the customer with this phone (E.164), else a new one. Remembers a new
     delivery address and the time of contact."""
-    customer = customer_find_by_phone(phone=phone) if phone else None
+    customer = _customer_by_phone(phone) if phone else None
     now = timezone.now()
     if customer is None:
         customer = Customer(
             name=name.strip()[:150], phone=phone, email=email or "", last_contact_at=now
         )
         customer.search_text = _search_text(customer)
-        customer.save()
+        rawsql.insert([customer])
         audit(actor=actor, action="customer.create", obj=customer, summary=customer.name)
         if address_line and province and ward:
-            CustomerAddress.objects.create(
-                customer=customer,
-                recipient_name=name,
-                phone=phone,
-                line=address_line,
-                province=province,
-                ward=ward,
-                is_default=True,
+            rawsql.insert(
+                [
+                    CustomerAddress(
+                        customer=customer,
+                        recipient_name=name,
+                        phone=phone,
+                        line=address_line,
+                        province=province,
+                        ward=ward,
+                        is_default=True,
+                    )
+                ]
             )
         return customer
     else:
         updates = {"last_contact_at": now}
         if email and not customer.email:
             updates["email"] = email
-        Customer.objects.filter(pk=customer.pk).update(**updates)
+        rawsql.update(Customer, customer.pk, **updates)
         for k, v in updates.items():
             setattr(customer, k, v)
     _remember_address(

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donhang.catalog.models import Variant
-from donhang.core import hooks
+from donhang.core import hooks, rawsql
 from donhang.core.audit import actor_label, actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
@@ -129,11 +129,11 @@ def stock_changes_record(variant_ids: Iterable[int]) -> None:
     if not ids:
         return
     now, seq = timezone.now(), time.time_ns()
-    StockChange.objects.bulk_create(
+    # bulk_create(update_conflicts=True, unique_fields=["variant"], update_fields=["changed_at",
+    # "seq"]), without building the statement each time (core.rawsql).
+    rawsql.insert(
         [StockChange(variant_id=v, changed_at=now, seq=seq) for v in ids],
-        update_conflicts=True,
-        unique_fields=["variant"],
-        update_fields=["changed_at", "seq"],
+        on_conflict=(["variant_id"], ["changed_at", "seq"]),
     )
 
 

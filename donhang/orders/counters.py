@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
+from donhang.core import rawsql
 from donhang.orders.models import Order, OrderCount
 
 COMPACT_EVERY = 500
@@ -29,7 +30,7 @@ def _key(order: Order, status: str, sub_state: str) -> dict:
 
 def count_created(order: Order) -> None:
     """A new order (in its status and step at creation)."""
-    row = OrderCount.objects.create(delta=1, **_key(order, order.status, order.sub_state))
+    (row,) = rawsql.insert([OrderCount(delta=1, **_key(order, order.status, order.sub_state))])
     _maybe_compact(row.pk)
 
 
@@ -37,7 +38,7 @@ def count_moved(order: Order, *, before: tuple[str, str], after: tuple[str, str]
     """An order went from (status, step) `before` to `after`."""
     if before == after:
         return
-    rows = OrderCount.objects.bulk_create(
+    rows = rawsql.insert(
         [
             OrderCount(delta=-1, **_key(order, *before)),
             OrderCount(delta=1, **_key(order, *after)),

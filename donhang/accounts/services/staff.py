@@ -19,6 +19,7 @@ from donhang.accounts.models import ApiKey, LoginFailure, User
 from donhang.accounts.roles import ROLE_PERMISSIONS, Role
 from donhang.accounts.selectors import user_by_username
 from donhang.accounts.usernames import username_clean, username_key
+from donhang.core import rawsql
 from donhang.core.audit import audit
 from donhang.core.errors import Conflict, ValidationFailed
 
@@ -90,11 +91,16 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
     parts = (raw_key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         return None
-    key = (
-        ApiKey.objects.select_related("role", "created_by")
-        .filter(prefix=parts[1], revoked_at__isnull=True)
-        .first()
+    # One statement with its role and maker (select_related), built once (core.rawsql): every
+    # API request runs it.
+    found = rawsql.select(
+        ApiKey,
+        "t0.prefix = %s AND t0.revoked_at IS NULL",
+        [parts[1]],
+        related=("role", "created_by"),
+        tail="ORDER BY t0.id LIMIT 1",
     )
+    key = found[0] if found else None
     if key is None or not hmac.compare_digest(key.key_hash, _hash_key(raw_key)):
         return None
     if key.created_by is not None and not key.created_by.is_active:
@@ -105,7 +111,7 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey | None:
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
         # Throttled so that a busy integration does not write on every request.
-        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        rawsql.update(ApiKey, key.pk, last_used_at=now)
     return key
 
 

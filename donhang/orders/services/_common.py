@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from donhang.catalog.models import Variant
+from donhang.core import rawsql
 from donhang.core.audit import actor_label, actor_user
 from donhang.core.errors import Conflict, NotFound, ValidationFailed
 from donhang.core.money import VatRate
@@ -92,6 +93,16 @@ class LineInput:
     discount_percent: Decimal | str | None = None  # or a percentage of quantity × unit price
 
 
+def _variants_where(column: str, values: set) -> list[Variant]:
+    values = list(values)
+    return rawsql.select(
+        Variant,
+        f"t0.{column} IN ({', '.join(['%s'] * len(values))})",
+        values,
+        related="product",
+    )
+
+
 def _resolve_lines(lines: list[LineInput]) -> list[tuple[LineInput, Variant]]:
     if not lines:
         raise ValidationFailed(
@@ -100,11 +111,10 @@ def _resolve_lines(lines: list[LineInput]) -> list[tuple[LineInput, Variant]]:
     errors: dict[str, str] = {}
     skus = {ln.sku.strip() for ln in lines if ln.sku and ln.variant_id is None}
     ids = {ln.variant_id for ln in lines if ln.variant_id is not None}
-    # Only the lookups there is something to look up by (building a query costs even when
-    # Django finds out it cannot match).
-    variants = Variant.objects.select_related("product")
-    by_sku = {v.sku: v for v in variants.filter(sku__in=skus)} if skus else {}
-    by_id = {v.pk: v for v in variants.filter(pk__in=ids)} if ids else {}
+    # Only the lookups there is something to look up by, each one statement with the product
+    # (as select_related("product") would), written once per process (see core.rawsql).
+    by_sku = {v.sku: v for v in _variants_where("sku", skus)} if skus else {}
+    by_id = {v.pk: v for v in _variants_where("id", ids)} if ids else {}
     resolved = []
     for i, ln in enumerate(lines):
         variant = (
@@ -161,7 +171,7 @@ def _event(
     """One timeline entry. `code` and `params` say what happened (rendered in the reader's
     language by donhang.orders.timeline); `message` only holds what a person wrote."""
     from_status, from_sub = before or ("", "")
-    return OrderEvent.objects.create(
+    event = OrderEvent(
         order=order,
         kind=kind,
         code=code or ("text" if message else ""),
@@ -175,6 +185,8 @@ def _event(
         message=message[:2000],
         data=data or {},
     )
+    rawsql.insert([event])
+    return event
 
 
 def _lock(order: Order) -> Order:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
+from donhang.core import rawsql
 from donhang.core.audit import actor_user
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
@@ -25,6 +26,7 @@ from donhang.orders import counters
 from donhang.orders.models import (
     AllocationStrategy,
     Channel,
+    ChannelRule,
     Order,
     OrderEvent,
     OrderLine,
@@ -46,10 +48,14 @@ from donhang.orders.services._common import (
     LineInput,
     _event,
     _resolve_lines,
-    channel_rule_for,
     shipping_vat_rate_default,
 )
 from donhang.orders.services.transitions import order_confirm
+
+# The choices, once (an enum's `.values` builds its list on every call).
+_CHANNELS = frozenset(Channel.values)
+_PAYMENT_METHODS = frozenset(PaymentMethod.values)
+_FEE_PAYERS = frozenset(ShippingFeePayer.values)
 
 
 def _resolve_address(
@@ -118,13 +124,56 @@ def _evaluated(queryset, rows: list):
     return queryset
 
 
+def _allocation_sql() -> tuple[list[str], str]:
+    """(extra columns, joins) of the one statement of `_intake_allocation`, from the models'
+    tables (built once per process)."""
+    global _ALLOCATION_SQL
+    if _ALLOCATION_SQL is None:
+        q = connection.ops.quote_name
+        through = ChannelRule.warehouses.through._meta
+        chosen = q(through.db_table)
+        rule_col = q(through.get_field("channelrule").column)
+        warehouse_col = q(through.get_field("warehouse").column)
+        _ALLOCATION_SQL = (
+            [
+                "r.id",
+                "r.store_id",
+                "r.strategy",
+                f"EXISTS (SELECT 1 FROM {chosen} c WHERE c.{rule_col} = r.id)",
+                f"EXISTS (SELECT 1 FROM {chosen} c WHERE c.{rule_col} = r.id "
+                f"AND c.{warehouse_col} = t0.id)",
+            ],
+            f"LEFT JOIN {q(ChannelRule._meta.db_table)} r "
+            "ON (r.channel = %s AND r.store_id IS NULL) OR r.store_id = %s",
+        )
+    return _ALLOCATION_SQL
+
+
+_ALLOCATION_SQL: tuple[list[str], str] | None = None
+
+
 def _intake_allocation(channel: str, store_id: int | None) -> tuple[list[Warehouse], bool]:
     """The warehouses the channel's (or the shop's) rule allows, active, in priority order, and
-    whether to take from the one with the most stock (`_common._allocation`, as rows)."""
-    rule = channel_rule_for(channel, store_id)
-    chosen = [w.pk for w in rule.warehouses.all()] if rule else None
-    most_stock = bool(rule) and rule.strategy == AllocationStrategy.MOST_STOCK
-    return reservations.candidate_warehouse_rows(chosen or None), most_stock
+    whether to take from the one with the most stock (`_common._allocation`, as rows).
+
+    One statement: each active warehouse with the rules of the shop and of the channel (the
+    shop's own wins) and whether the rule names it (a rule that names none allows every one)."""
+    extra, joins = _allocation_sql()
+    rows = rawsql.select_extra(
+        Warehouse,
+        "t0.is_active = %s",
+        [channel, store_id, True],
+        extra=extra,
+        joins=joins,
+        tail="ORDER BY t0.priority, t0.code",
+    )
+    rules = {rule[1]: rule for _w, rule in rows if rule[0] is not None}
+    rule = (rules.get(store_id) if store_id else None) or rules.get(None)
+    if rule is None:
+        return [w for w, _rule in rows], False
+    rule_id, _store, strategy, names_some, _named = rule
+    warehouses = [w for w, r in rows if r[0] == rule_id and (r[4] or not names_some)]
+    return warehouses, strategy == AllocationStrategy.MOST_STOCK
 
 
 def buyer_fields(buyer: BuyerInput | None, *, default: dict | None = None) -> dict:
@@ -175,11 +224,11 @@ def order_create(
     """
     require_perm(actor, "orders.add_order")
     errors: dict[str, str] = {}
-    if channel not in Channel.values:
+    if channel not in _CHANNELS:
         errors["channel"] = _("Unknown channel.")
-    if payment_method not in PaymentMethod.values:
+    if payment_method not in _PAYMENT_METHODS:
         errors["payment_method"] = _("Unknown payment method.")
-    if shipping_fee_payer not in ShippingFeePayer.values:
+    if shipping_fee_payer not in _FEE_PAYERS:
         errors["shipping_fee_payer"] = _("Choose buyer or seller.")
     if shipping_fee is None or shipping_fee < 0:
         errors["shipping_fee"] = _("The shipping fee cannot be negative.")
@@ -320,7 +369,7 @@ def order_create(
         # Only a channel order id can collide (with a concurrent intake of the same order).
         try:
             with transaction.atomic():
-                order = Order.objects.create(**fields)
+                (order,) = rawsql.insert([Order(**fields)])
         except IntegrityError as exc:
             raise Conflict(
                 _("This channel order was already taken in."),
@@ -328,8 +377,8 @@ def order_create(
                 code="duplicate_order",
             ) from exc
     else:
-        order = Order.objects.create(**fields)
-    order_lines = OrderLine.objects.bulk_create(
+        (order,) = rawsql.insert([Order(**fields)])
+    order_lines = rawsql.insert(
         [
             OrderLine(
                 order=order,
@@ -353,19 +402,14 @@ def order_create(
             )
         ]
     )
-    vat_lines = OrderVatLine.objects.bulk_create(
-        [OrderVatLine(order=order, **row) for row in priced.vat_rows]
-    )
-    if not all(ln.pk for ln in order_lines):  # backends without RETURNING on bulk insert
-        order_lines = list(order.lines.all())
-        vat_lines = list(order.vat_lines.all())
+    vat_lines = rawsql.insert([OrderVatLine(order=order, **row) for row in priced.vat_rows])
     reservations.reserve_apply(
         plan, line_ids={i: ln.pk for i, ln in enumerate(order_lines)}, new_lines=True
     )
     # What is known only now: the code (from the id) and the search text holding it.
     order.code = f"DH{order.pk:06d}"
     order.search_text = _search_text(order)
-    Order.objects.filter(pk=order.pk).update(code=order.code, search_text=order.search_text)
+    rawsql.update(Order, order.pk, code=order.code, search_text=order.search_text)
     _event(
         order,
         kind=OrderEvent.Kind.CREATED,
