@@ -215,6 +215,10 @@ class OrderRef:
 class OrderPage:
     orders: list[OrderRef]
     next_cursor: str = ""
+    # A platform that pages by offset up to a limit (Lazada: 5,000) cannot page further through
+    # a busy window: it ends the pages there and says from which update time (its list is sorted
+    # by update time) the caller asks again.
+    restart_from: datetime | None = None
 
 
 @dataclass

@@ -22,6 +22,9 @@ from emulators.marketplace import Order, allocate, as_int
 class LazadaOrders:
     """Mixed into the emulator through its API class."""
 
+    # GetOrders pages by offset up to 5,000 (E014 above); tests may lower it.
+    max_order_offset = 5000
+
     # ------------------------------------------------------------------ orders
 
     def seller_order(self, seller_id: str, order_id) -> Order:
@@ -167,8 +170,8 @@ class LazadaOrders:
         offset = as_int(p.get("offset"), 0)
         if limit is None or not 1 <= limit <= 100:
             raise LazadaError("E019", "E019: Invalid Limit (1..100)")
-        if offset is None or not 0 <= offset <= 5000:
-            raise LazadaError("E014", "E014: Invalid Offset (0..5000)")
+        if offset is None or not 0 <= offset <= self.max_order_offset:
+            raise LazadaError("E014", f"E014: Invalid Offset (0..{self.max_order_offset})")
         status = p.get("status", "all")
         if status != "all" and status not in ORDER_STATUSES and status not in ORDER_FILTER_ALIASES:
             raise LazadaError("E036", f"E036: Invalid status filter {status}")

@@ -294,6 +294,7 @@ def orders_poll(*, connection: ShopConnection, now=None) -> int:
     while start < now:
         end = min(start + window, now)
         cursor = ""
+        restart = None
         while True:
             page = logged(
                 connection,
@@ -317,9 +318,17 @@ def orders_poll(*, connection: ShopConnection, now=None) -> int:
                 ):
                     order_upsert(connection=connection, remote=remote, source="poll")
                     read += 1
+            if page.restart_from and page.orders:
+                restart = page.restart_from
+                break
             if not page.next_cursor or not page.orders:
                 break
             cursor = page.next_cursor
+        if restart is not None and start < restart < end:
+            # The platform pages no further: the same window again from the newest update read
+            # (the orders updated at that second are read twice; the upsert is idempotent).
+            start = restart
+            continue
         start = end
     connection_record_success(connection, orders_synced_until=now)
     return read

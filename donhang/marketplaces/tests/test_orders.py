@@ -8,6 +8,7 @@ from donhang.inventory.models import StockLevel
 from donhang.marketplaces import services
 from donhang.marketplaces.models import MarketplaceOrder, MarketplaceOrderUpdate, WebhookDelivery
 from donhang.marketplaces.ports import OrderStatus
+from donhang.marketplaces.providers.lazada import adapter as lazada
 from donhang.orders.models import Order, Payment, PaymentRecordMethod, Status
 
 pytestmark = pytest.mark.django_db
@@ -181,3 +182,34 @@ def _short(mo, payout, fees):
     from donhang.marketplaces.ports import Settlement
 
     return Settlement(order_id=mo.external_id, payout=payout, fees=fees, reference="short")
+
+
+@pytest.mark.parametrize("marketplace", ["lazada"], indirect=True)
+def test_a_poll_reads_a_window_busier_than_the_platform_pages(
+    marketplace, connect, our_product, monkeypatch
+):
+    """Lazada pages GetOrders by offset up to 5,000: a busier window is asked again from the
+    last update time read (here with pages of 5 and offsets up to 10)."""
+    our_product("AO-1", stock=100, price=150_000)
+    marketplace.seed([{"name": "Áo thun", "sku": "AO-1", "price": 150000, "stock": 100}])
+    connection = connect(marketplace)
+    emu = marketplace.emu
+    start = emu.clock.now()
+    remotes = []
+    for _ in range(23):
+        remotes.append(emu.create_order(lines=[{"sku": "AO-1", "quantity": 1}], payment="cod"))
+        emu.clock.advance(7)
+    emu.max_order_offset = 10
+    connection.orders_synced_until = start
+    connection.save(update_fields=["orders_synced_until"])
+
+    monkeypatch.setattr(lazada, "ORDERS_PAGE_SIZE", 5)
+    monkeypatch.setattr(lazada, "ORDERS_MAX_OFFSET", 10)
+    services.orders_poll(connection=connection, now=emu.clock.now())
+
+    ours = set(
+        MarketplaceOrder.objects.filter(connection=connection).values_list("external_id", flat=True)
+    )
+    assert ours >= {r.id for r in remotes}
+    connection.refresh_from_db()
+    assert connection.last_error == ""

@@ -69,6 +69,8 @@ STATUS_MAP: dict[str, OrderStatus] = {
     "shipped_back_success": OrderStatus.RETURNED,
 }
 STOCK_BATCH = 20  # Lazada takes 50 SKUs a call and advises 20
+ORDERS_PAGE_SIZE = 100  # GetOrders: limit 1..100
+ORDERS_MAX_OFFSET = 5000  # GetOrders: offset 0..5000 (E014 above)
 
 
 class LazadaAdapter:
@@ -328,7 +330,7 @@ class LazadaAdapter:
                     "update_before": iso(updated_to),
                     "sort_by": "updated_at",
                     "sort_direction": "ASC",
-                    "limit": 100,
+                    "limit": ORDERS_PAGE_SIZE,
                     "offset": offset,
                 },
             ).get("data")
@@ -344,6 +346,10 @@ class LazadaAdapter:
         ]
         total = int(data.get("countTotal") or data.get("count") or 0)
         more = orders and offset + len(orders) < total
+        if more and offset + len(orders) > ORDERS_MAX_OFFSET:
+            # GetOrders refuses an offset above 5,000 (E014): ask again from the last update
+            # time read (the list is sorted by it), from offset 0.
+            return OrderPage(orders=orders, restart_from=orders[-1].updated_at)
         return OrderPage(orders=orders, next_cursor=str(offset + len(orders)) if more else "")
 
     def get_orders(self, order_ids: list[str]) -> list[RemoteOrder]:
