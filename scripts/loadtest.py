@@ -6,13 +6,20 @@ Run with the same environment as the shop (DATABASE_URL…): it seeds what it ne
 with plenty of stock, an owner API key) with manage.py, then
 1. drives mixed traffic from --clients (20) concurrent clients for --seconds (60): API orders with
    idempotency keys, order list and search pages (a logged-in owner), carrier webhooks (GHN,
-   for parcels it made), shipments (confirm + send to the carrier), e-invoice issuing;
+   for parcels it made), shipments (confirm + send to the carrier), e-invoice issuing,
+   marketplace orders (a buyer checks out on the Shopee, Lazada or TikTok Shop emulator, which
+   pushes the order to our webhook; `mkt_order` times the checkout at the emulator, our push
+   endpoint's answers are counted by the emulators), chatbot messages (the web chat widget's
+   API: a visitor's session, then messages answered at once);
 2. offers twice the rate it sustained for --overload-seconds (10), whatever the answers: the shop
    must shed the excess with 429/503, never 500;
 3. prints throughput, p50/p95/p99 latency and answers per kind, for each phase;
 4. waits for the background work, then checks the invariants: every accepted order exists once,
    `stock_rebuild --check` finds no drift, no reservation above what is on hand, every shipment
-   once at the carrier's emulator, at most one e-invoice per order.
+   once at the carrier's emulator, every e-invoice once at the provider's emulator (and at most
+   one per order), every marketplace order taken in once (none missing, none twice, every push
+   to us delivered), every stock push landed (each listing on each marketplace emulator shows
+   what we publish; stock updates are absolute quantities, so "once" is "the latest one").
 Exit status 1 if any request answered 5xx other than 503, or an invariant does not hold."""
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import argparse
 import ipaddress
 import json
 import os
+import queue
 import random
 import re
 import subprocess
@@ -39,6 +47,14 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SKU = "LOADTEST-1"
+MKT_SKU = "LOADTEST-MKT"  # listed on every marketplace emulator
+CHAT_TEXTS = (
+    "Shop ơi còn hàng không?",
+    "Phí ship về Hà Nội bao nhiêu?",
+    "Cho mình hỏi đơn hàng của mình đến đâu rồi",
+    "Bao lâu thì giao tới?",
+    "Có được kiểm tra hàng trước khi nhận không?",
+)
 
 SEED = r"""
 import json
@@ -58,18 +74,58 @@ if not Variant.objects.filter(sku="__SKU__").exists():
         initial_stock={warehouse.pk: 10000000}, actor=owner,
     )
 account = CarrierAccount.objects.filter(provider="ghn", is_active=True).order_by("pk").first()
+# Marketplaces: the demo's shops on their emulators connected now (the scheduler's job would
+# within a minute), and a product of ours with plenty of stock, listed on each (by the caller).
+from donhang.marketplaces import services as marketplaces
+from donhang.marketplaces.models import ConnectionStatus, ShopConnection
+marketplaces.connections_emulator_authorize()
+if not Variant.objects.filter(sku="__MKT__").exists():
+    catalog.product_create(
+        name="Load test marketplace product", sku="__MKT__",
+        defaults={"cost_price": 50000, "sale_price": 99000, "vat_rate": "10", "weight_g": 200},
+        initial_stock={warehouse.pk: 10000000}, actor=owner,
+    )
+shops = [{"id": c.pk, "platform": c.platform, "base_url": c.base_url}
+         for c in ShopConnection.objects.filter(environment="emulator",
+                                                status=ConnectionStatus.CONNECTED)]
+# The chat widget, and the e-invoice provider of the default template.
+from donhang.chatbot.models import ChannelConnection
+from donhang.invoicing.models import InvoiceTemplate
+widget = ChannelConnection.objects.filter(kind="web", is_active=True).order_by("pk").first()
+template = (InvoiceTemplate.objects.filter(is_default=True, is_active=True)
+            .select_related("account").first())
 print("SEED" + json.dumps({"key": raw, "ghn_account": account.pk if account else None,
                            "ghn_url": account.base_url if account else "",
-                           "ghn_secret": account.webhook_secret if account else ""}))
-""".replace("__SKU__", SKU)
+                           "ghn_secret": account.webhook_secret if account else "",
+                           "shops": shops, "widget": widget.external_id if widget else "",
+                           "invoice_provider": template.account.provider if template else "",
+                           "invoice_url": template.account.base_url if template else ""}))
+""".replace("__SKU__", SKU).replace("__MKT__", MKT_SKU)
+
+# Once the marketplace product is on the emulators: the shops' products pulled, so that its
+# listings are linked to our product (and its stock pushed by the sync).
+PULL = r"""
+import json, sys
+from donhang.marketplaces import services
+from donhang.marketplaces.models import Listing, ShopConnection
+out = {}
+for pk in json.loads(sys.argv[-1]):
+    connection = ShopConnection.objects.get(pk=pk)
+    services.products_pull(connection=connection)
+    out[connection.platform] = Listing.objects.filter(
+        connection=connection, seller_sku="__MKT__", variant__isnull=False).count()
+print("PULLED" + json.dumps(out))
+""".replace("__MKT__", MKT_SKU)
 
 INVARIANTS = r"""
 import json, sys
+from collections import Counter
 from django.db.models import Count, F
 from donhang.inventory.models import StockLevel
 from donhang.orders.models import Order
 from donhang.shipping.models import Shipment
-keys = json.load(open(sys.argv[-1]))
+asked = json.load(open(sys.argv[-1]))
+keys = asked["keys"]
 counts = dict(Order.objects.filter(external_id__in=keys).values_list("external_id")
               .annotate(n=Count("id")).values_list("external_id", "n"))
 missing = [k for k in keys if counts.get(k, 0) == 0]
@@ -78,16 +134,38 @@ over = StockLevel.objects.filter(reserved__gt=F("on_hand"), warehouse__allow_neg
 shipments = list(Shipment.objects.exclude(tracking_code="").values_list("reference", "tracking_code"))
 pending = Shipment.objects.filter(tracking_code="", attempts__lt=5).count()
 gave_up = Shipment.objects.filter(tracking_code="", attempts__gte=5).count()
-invoices_doubled = 0
-try:
-    from donhang.invoicing.models import Invoice
-    invoices_doubled = (Invoice.objects.filter(purpose="original").values("order")
-                        .annotate(n=Count("id")).filter(n__gt=1).count())
-except Exception as exc:
-    invoices_doubled = "unchecked: %s" % exc
+from donhang.invoicing.models import Invoice
+invoices_doubled = (Invoice.objects.filter(purpose="original").values("order")
+                    .annotate(n=Count("id")).filter(n__gt=1).count())
+ours = Invoice.objects.filter(order__code__in=asked["invoiced"], purpose="original")
+invoices = list(ours.exclude(number="").values_list("reference", flat=True))
+invoices_pending = ours.filter(state="issuing").count()
+invoices_failed = ours.filter(state="failed").count()
+# Marketplace orders the load test placed on the emulators: each taken in once, as our order.
+from donhang.marketplaces.models import Listing, MarketplaceOrder, ShopConnection
+from donhang.marketplaces.services.stock import publishable_quantities
+placed = [(platform, str(order_id)) for platform, order_id in asked["mkt_orders"]]
+rows = Counter(MarketplaceOrder.objects.filter(external_id__in=[o for _p, o in placed])
+               .values_list("connection__platform", "external_id"))
+mkt_missing = [o for o in placed if rows[o] == 0]
+mkt_doubled = [o for o in placed if rows[o] > 1]
+mkt_without_order = MarketplaceOrder.objects.filter(
+    external_id__in=[o for _p, o in placed], order__isnull=True).count()
+# What each shop should show: {platform: {seller SKU: quantity}}, and listings still pending.
+published, stock_pending = {}, 0
+for connection in ShopConnection.objects.filter(pk__in=asked["connections"]):
+    listings = list(Listing.objects.filter(connection=connection, variant__isnull=False,
+                                           is_present=True))
+    quantities = publishable_quantities(connection, {r.variant_id for r in listings})
+    published[connection.platform] = {r.seller_sku: quantities[r.variant_id] for r in listings}
+    stock_pending += sum(1 for r in listings if r.stock_dirty_at)
 print("RESULT" + json.dumps({"accepted": len(keys), "missing": len(missing), "doubled": len(doubled),
     "reserved_above_on_hand": over, "shipments": shipments, "shipments_pending": pending,
-    "shipments_gave_up": gave_up, "invoices_doubled": invoices_doubled}))
+    "shipments_gave_up": gave_up, "invoices_doubled": invoices_doubled, "invoices": invoices,
+    "invoices_pending": invoices_pending, "invoices_failed": invoices_failed,
+    "mkt_placed": len(placed), "mkt_missing": len(mkt_missing), "mkt_doubled": len(mkt_doubled),
+    "mkt_without_order": mkt_without_order, "published": published,
+    "stock_pending": stock_pending}))
 """
 
 
@@ -131,6 +209,8 @@ class Stats:
     lock: threading.Lock = field(default_factory=threading.Lock)
     started: float = field(default_factory=time.monotonic)
     ended: float = 0.0
+    offered: int = 0  # open loop only: requests due
+    not_sent: int = 0  # open loop only: due while every client was busy
 
     def add(self, kind: str, seconds: float, answer) -> None:
         with self.lock:
@@ -163,6 +243,9 @@ class Stats:
         seconds = (self.ended or time.monotonic()) - self.started
         print(f"\n== {title}: {self.total()} requests in {seconds:.1f} s "
               f"({self.total() / seconds:.1f}/s offered answered, {self.served() / seconds:.1f}/s served)")  # fmt: skip
+        if self.offered:
+            print(f"offered {self.offered} requests, {self.not_sent} not sent (every client "
+                  f"busy), the others answered")  # fmt: skip
         print(f"{'kind':<14}{'n':>7}{'per s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}  answers")
         for kind in sorted(self.latencies):
             values = sorted(self.latencies[kind])
@@ -189,6 +272,11 @@ class Shared:
     to_ship: list = field(default_factory=list)  # order codes to confirm and ship
     shipped: list = field(default_factory=list)  # order codes with a shipment asked
     invoiced: list = field(default_factory=list)
+    shops: list = field(default_factory=list)  # [{platform, root}] marketplace emulators
+    mkt_orders: list = field(default_factory=list)  # (platform, order id) placed there
+    widget: str = ""  # the chat widget's public key
+    chat_tokens: list = field(default_factory=list)  # visitors' sessions, shared
+    chat_sessions: int = 20  # at most this many visitors (the widget limits new chats per hour)
     lock: threading.Lock = field(default_factory=threading.Lock)
     search_terms: tuple = ("Trần", "0912", "DH", "Lê", "0987")
     session: dict = field(default_factory=dict)  # the owner's session cookies, shared
@@ -221,6 +309,7 @@ class Client:
             timeout=30,
         )
         self.web = httpx.Client(base_url=shared.base_url, timeout=30, follow_redirects=False)
+        self.emu = httpx.Client(timeout=30)  # the marketplace emulators (a buyer there)
         # One log-in shared by every client (as staff keep theirs open): logging in hashes a
         # password on purpose slowly, which is not the traffic measured here.
         with shared.lock:
@@ -232,6 +321,7 @@ class Client:
     def close(self):
         self.api.close()
         self.web.close()
+        self.emu.close()
 
     def timed(self, kind: str, call):
         started = time.monotonic()
@@ -319,11 +409,27 @@ class Client:
     def webhook(self):
         with self.shared.lock:
             shipped = random.choice(self.shared.shipped) if self.shared.shipped else None
+            if shipped is not None and not shipped[1].get("tracking_code"):
+                self.shared.shipped.remove(shipped)  # put back with its tracking number
         if shipped is None:
             return self.order_list()
         _code, shipment = shipped
+        if not shipment.get("tracking_code"):
+            # A carrier only reports on parcels it made: the shipment's tracking number once
+            # the carrier gave it (asked again later while there is none yet)
+            response = self.timed(
+                "shipment_get", lambda: self.api.get(f"/api/v1/shipments/{shipment['id']}")
+            )
+            tracking = ""
+            if response is not None and response.status_code == 200:
+                tracking = response.json().get("tracking_code") or ""
+            shipment = {**shipment, "tracking_code": tracking}
+            with self.shared.lock:
+                self.shared.shipped.append((_code, shipment))
+            if not tracking:
+                return None
         body = {
-            "OrderCode": shipment.get("tracking_code") or "",
+            "OrderCode": shipment["tracking_code"],
             "ClientOrderCode": shipment.get("reference") or "",
             "Status": random.choice(["ready_to_pick", "picking", "picked", "storing"]),
             "Type": "switch_status",
@@ -340,11 +446,56 @@ class Client:
         )
         return None
 
-    def invoice(self):
+    def mkt_order(self):
+        """A buyer checks out on a marketplace emulator; the emulator pushes the order to our
+        webhook (verified, stored, processed by a task that reads the order and takes it in)."""
+        if not self.shared.shops:
+            return self.api_order()
+        shop = random.choice(self.shared.shops)
+        response = self.timed(
+            "mkt_order",
+            lambda: self.emu.post(
+                shop["root"] + "/_emulator/orders",
+                json={"lines": [{"sku": MKT_SKU, "quantity": 1}], "payment": "cod"},
+            ),
+        )
+        if response is not None and response.status_code == 200:
+            with self.shared.lock:
+                order = response.json()["order"]
+                order_id = order.get("order_sn") or order.get("order_id") or order.get("id")
+                self.shared.mkt_orders.append((shop["platform"], str(order_id)))
+        return None
+
+    def chat(self):
+        """A visitor writes in the web chat widget; the bot answers in the same request."""
+        if not self.shared.widget:
+            return self.order_list()
+        base = f"/chatbot/w/{self.shared.widget}"
         with self.shared.lock:
-            code = (
-                random.choice(list(self.shared.accepted.values())) if self.shared.accepted else None
-            )
+            tokens = list(self.shared.chat_tokens)
+        if len(tokens) < self.shared.chat_sessions:
+            response = self.timed("chat_session", lambda: self.web.post(base + "/session", json={}))
+            if response is None or response.status_code != 200:
+                return None
+            token = response.json()["token"]
+            with self.shared.lock:
+                self.shared.chat_tokens.append(token)
+        else:
+            token = random.choice(tokens)
+        self.timed(
+            "chat",
+            lambda: self.web.post(
+                base + "/messages",
+                json={"text": random.choice(CHAT_TEXTS)},
+                headers={"X-Visitor-Token": token},
+            ),
+        )
+        return None
+
+    def invoice(self):
+        # A confirmed order (one shipped): an invoice is issued for a confirmed order
+        with self.shared.lock:
+            code = random.choice(self.shared.shipped)[0] if self.shared.shipped else None
         if code is None:
             return self.api_order()
         response = self.timed("invoice", lambda: self.api.post(f"/api/v1/orders/{code}/invoice"))
@@ -355,12 +506,14 @@ class Client:
 
 
 WEIGHTS = [
-    ("api_order", 35),
-    ("order_list", 15),
-    ("order_search", 15),
-    ("ship", 15),
-    ("webhook", 15),
-    ("invoice", 5),
+    ("api_order", 30),
+    ("order_list", 12),
+    ("order_search", 12),
+    ("ship", 12),
+    ("webhook", 12),
+    ("invoice", 6),
+    ("mkt_order", 10),
+    ("chat", 6),
 ]
 
 
@@ -399,36 +552,118 @@ def sustained(shared: Shared, clients: int, seconds: float) -> Stats:
 
 def overload(shared: Shared, rate: float, seconds: float, threads: int) -> Stats:
     """Open loop: a request every 1/rate s for `seconds`, whatever the answers (up to `threads`
-    in flight; requests that find none free are counted as not sent)."""
+    in flight; requests that find none free are counted as not sent). The clients are made
+    before the clock starts (making one costs more than a request)."""
     stats = Stats()
-    local = threading.local()
+    free: queue.SimpleQueue = queue.SimpleQueue()
+    for _ in range(threads):
+        free.put(Client(shared, lambda: stats))
 
-    def one(kind):
-        if not hasattr(local, "client"):
-            local.client = Client(shared, lambda: stats)
-        act(local.client, stats, kind)
+    def one(client, kind):
+        try:
+            act(client, stats, kind)
+        finally:
+            free.put(client)
 
     interval = 1 / rate
     with ThreadPoolExecutor(max_workers=threads) as pool:
         start = time.monotonic()
+        stats.started = start
         n = 0
         while time.monotonic() - start < seconds:
-            pool.submit(one, pick())
             n += 1
+            try:
+                client = free.get_nowait()
+            except queue.Empty:
+                stats.not_sent += 1
+            else:
+                pool.submit(one, client, pick())
             delay = start + n * interval - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+        stats.offered = n
+    while not free.empty():
+        free.get_nowait().close()
     stats.ended = time.monotonic()
     return stats
 
 
-def wait_for_background(seconds: float) -> dict:
+def emulator_stock(shared: Shared, published: dict) -> dict:
+    """{platform: {seller SKU: stock}} as each marketplace emulator shows it."""
+    roots = {shop["platform"]: shop["root"] for shop in shared.shops}
+    out = {}
+    with httpx.Client(timeout=30) as client:
+        for platform, quantities in published.items():
+            out[platform] = {}
+            for sku in quantities:
+                answer = client.get(roots[platform] + "/_emulator/stock", params={"sku": sku})
+                out[platform][sku] = answer.json().get("stock") if answer.is_success else None
+    return out
+
+
+def marketplace_pushes(shared: Shared) -> dict:
+    """The emulators' own count of the pushes they sent us: delivered, still pending, failed
+    (given up after retries: our endpoint did not take them)."""
+    out = {}
+    with httpx.Client(timeout=30) as client:
+        for shop in shared.shops:
+            state = client.get(shop["root"] + "/_emulator/state").json()
+            out[shop["platform"]] = state["webhooks"]
+    return out
+
+
+def wait_for_background(shared: Shared, seconds: float) -> dict:
+    """Until the work behind the requests is done (shipments and invoices made, marketplace
+    orders taken in, stock pushed and shown on the marketplaces), or `seconds` have passed."""
     deadline = time.monotonic() + seconds
     while True:
         result = run_script(INVARIANTS, str(KEYS_FILE), marker="RESULT")
-        if not result["shipments_pending"] or time.monotonic() > deadline:
+        result["at_marketplaces"] = emulator_stock(shared, result["published"])
+        result["pushes_to_us"] = marketplace_pushes(shared)
+        busy = (
+            result["shipments_pending"]
+            or result["invoices_pending"]
+            or result["mkt_missing"]
+            or result["stock_pending"]
+            or result["at_marketplaces"] != result["published"]
+            or any(p["pending"] for p in result["pushes_to_us"].values())
+        )
+        if not busy or time.monotonic() > deadline:
             return result
         time.sleep(3)
+
+
+def at_invoice_provider(provider: str, url: str) -> Counter:
+    """How many invoices the e-invoice emulator holds for each of our references."""
+    if not provider:
+        return Counter()
+    root = url.split("/api/integration")[0].rstrip("/")
+    require_local(root)
+    state = httpx.get(root + "/_emulator/state", timeout=30).json()
+    field = "transactionUuid" if provider == "sinvoice" else "RefID"
+    return Counter(invoice.get(field) for invoice in state["invoices"])
+
+
+def list_on_marketplaces(shared: Shared, shops: list[dict]) -> None:
+    """Our marketplace product on every shop's emulator (once), then the shops' products
+    pulled so that its listing is linked to our product."""
+    if not shops:
+        return
+    with httpx.Client(timeout=30) as client:
+        for shop in shops:
+            root = shop["base_url"].rstrip("/").removesuffix("/rest")
+            require_local(root)  # the demo's shops on this machine's emulators only
+            there = client.get(root + "/_emulator/stock", params={"sku": MKT_SKU})
+            if not (there.is_success and there.json().get("stock") is not None):
+                product = {"name": "Load test product", "sku": MKT_SKU, "price": 99000}
+                answer = client.post(
+                    root + "/_emulator/products",
+                    json={"products": [{**product, "stock": 1000000}]},
+                )
+                answer.raise_for_status()
+            shared.shops.append({"platform": shop["platform"], "root": root})
+    pulled = run_script(PULL, json.dumps([shop["id"] for shop in shops]), marker="PULLED")
+    print(f"marketplace shops: {', '.join(f'{p} ({n} listing)' for p, n in pulled.items())}")
 
 
 KEYS_FILE = ROOT / "var" / "loadtest-keys.json"
@@ -450,6 +685,8 @@ def main() -> int:
 
     seed = run_script(SEED, marker="SEED")
     shared = Shared(args.base_url, seed["key"], seed["ghn_account"], seed["ghn_secret"])
+    shared.widget, shared.chat_sessions = seed["widget"], args.clients
+    list_on_marketplaces(shared, seed["shops"])
     print(f"target {args.base_url}; {args.clients} clients for {args.seconds:.0f} s, then "
           f"{args.overload_factor:g}× the sustained rate for {args.overload_seconds:.0f} s")  # fmt: skip
 
@@ -468,8 +705,17 @@ def main() -> int:
         )
         second.report(f"overload at {rate * args.overload_factor:.1f}/s offered")
 
-    KEYS_FILE.write_text(json.dumps(list(shared.accepted)))
-    result = wait_for_background(args.drain_seconds)
+    KEYS_FILE.write_text(
+        json.dumps(
+            {
+                "keys": list(shared.accepted),
+                "mkt_orders": shared.mkt_orders,
+                "invoiced": sorted(set(shared.invoiced)),
+                "connections": [shop["id"] for shop in seed["shops"]],
+            }
+        )
+    )
+    result = wait_for_background(shared, args.drain_seconds)
     problems = []
     errors = first.server_errors() + second.server_errors()
     if errors:
@@ -482,6 +728,41 @@ def main() -> int:
         problems.append(f"{result['shipments_pending']} shipments still not made")
     if result["invoices_doubled"]:
         problems.append(f"invoices twice for one order: {result['invoices_doubled']}")
+    if result["invoices_pending"] or result["invoices_failed"]:
+        problems.append(
+            f"invoices: {result['invoices_pending']} still issuing, "
+            f"{result['invoices_failed']} failed"
+        )
+    # Every invoice once at the provider (the emulator's own list)
+    at_provider = at_invoice_provider(seed["invoice_provider"], seed["invoice_url"])
+    invoices_once = all(at_provider[r] == 1 for r in result["invoices"])
+    if not invoices_once:
+        twice = sum(1 for r in result["invoices"] if at_provider[r] > 1)
+        absent = sum(1 for r in result["invoices"] if at_provider[r] == 0)
+        problems.append(f"invoices: {twice} twice at the provider, {absent} absent")
+    # Every marketplace order taken in once; every push to us delivered; every stock push landed
+    if result["mkt_missing"] or result["mkt_doubled"] or result["mkt_without_order"]:
+        problems.append(
+            f"marketplace orders: {result['mkt_missing']} missing, {result['mkt_doubled']} "
+            f"twice, {result['mkt_without_order']} without our order"
+        )
+    refused = {p: w["failed"] for p, w in result["pushes_to_us"].items() if w["failed"]}
+    if refused or any(w["pending"] for w in result["pushes_to_us"].values()):
+        problems.append(f"marketplace pushes to us not delivered: {result['pushes_to_us']}")
+    stock_right = result["at_marketplaces"] == result["published"] and not result["stock_pending"]
+    if not stock_right:
+        wrong = {
+            p: {
+                sku: (q, result["at_marketplaces"].get(p, {}).get(sku))
+                for sku, q in quantities.items()
+                if result["at_marketplaces"].get(p, {}).get(sku) != q
+            }
+            for p, quantities in result["published"].items()
+        }
+        problems.append(
+            f"stock pushes: {result['stock_pending']} pending; (ours, theirs) where they "
+            f"differ: {wrong}"
+        )
     ledger = subprocess.run(
         [PY, "manage.py", "stock_rebuild", "--check"], cwd=ROOT, capture_output=True, text=True
     )
@@ -507,8 +788,28 @@ def main() -> int:
           f"pending: {result['shipments_pending']}); at GHN once each: "
           f"{all(at_carrier[r] == 1 for r, _t in result['shipments'])}")  # fmt: skip
     print(
-        f"invoices asked: {len(shared.invoiced)}; one per order: {not result['invoices_doubled']}"
+        f"invoices asked: {len(shared.invoiced)}, issued: {len(result['invoices'])} (pending: "
+        f"{result['invoices_pending']}, failed: {result['invoices_failed']}); one per order: "
+        f"{not result['invoices_doubled']}; at the {seed['invoice_provider'] or '-'} emulator "
+        f"once each: {invoices_once}"
     )
+    print(
+        f"marketplace orders placed: {result['mkt_placed']}, taken in once each: "
+        f"{not result['mkt_missing'] and not result['mkt_doubled']} (missing "
+        f"{result['mkt_missing']}, twice {result['mkt_doubled']}, without our order "
+        f"{result['mkt_without_order']}); pushes to us by the emulators: "
+        + "; ".join(
+            f"{p} {w['delivered']} delivered, {w['failed']} failed, {w['pending']} pending"
+            for p, w in result["pushes_to_us"].items()
+        )
+    )
+    listings = sum(len(q) for q in result["published"].values())
+    print(
+        f"stock pushes: {listings} listings on {len(result['published'])} marketplaces, each "
+        f"showing what we publish: {stock_right} (pending: {result['stock_pending']})"
+    )
+    chats = first.answers.get("chat", Counter()) + second.answers.get("chat", Counter())
+    print(f"chat messages answered: {chats.get(200, 0)} (visitors: {len(shared.chat_tokens)})")
     print(f"server errors: {errors}")
     if problems:
         print("\nFAILED:\n- " + "\n- ".join(problems))

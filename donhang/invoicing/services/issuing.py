@@ -492,6 +492,9 @@ def invoice_submit(*, invoice_id: int, attempt: int = 1) -> str:
             )
             started = time.perf_counter()
         if issued is None:
+            # Issued now, at the call (not when the attempt started, nor when first tried):
+            # a provider refuses a date before the last invoice of the series.
+            _restamp(invoice)
             issued = adapter.issue(build_request(invoice, issued_at=invoice.issued_at))
     except RetryableError as exc:
         log(invoice, "issue", attempt, started, error=exc.message)
@@ -504,6 +507,14 @@ def invoice_submit(*, invoice_id: int, attempt: int = 1) -> str:
     log(invoice, "issue", attempt, started, detail={"number": issued.number})
     invoice_mark_issued(invoice_id=invoice_id, issued=issued)
     return "issued"
+
+
+def _restamp(invoice: Invoice) -> None:
+    invoice.issued_at = _issued_at_for(invoice)
+    invoice.invoice_date = timezone.localtime(invoice.issued_at).date()
+    Invoice.objects.filter(pk=invoice.pk).update(
+        issued_at=invoice.issued_at, invoice_date=invoice.invoice_date
+    )
 
 
 def _refusal_message(invoice: Invoice, exc: Exception) -> str:

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from donhang.core.integrations import IntegrationError, PermanentError, RetryableError
+from donhang.core.leases import lease_seconds
 from donhang.inventory.selectors import stock_changes_pending
 from donhang.inventory.services import stock_changes_mark_consumed
 from donhang.marketplaces.http import throttle_for
@@ -29,7 +30,6 @@ from donhang.orders.selectors import channel_available_to_promise
 # Waits after "too many requests" within one run before leaving the rest for the next run.
 RATE_LIMIT_RETRIES = 8
 MAX_WAIT_SECONDS = 30.0
-CLAIM_FOR = timedelta(minutes=10)
 FAN_OUT_BATCH = 5000
 RECORD_EVERY = 10  # calls answered before their results are saved
 
@@ -71,11 +71,24 @@ def stock_changes_fan_out(*, limit: int = FAN_OUT_BATCH) -> int:
             return consumed
 
 
+def claim_for() -> timedelta:
+    """How long a run holds a shop without a sign of life: it renews its hold before every
+    call, so a run whose worker died (its task requeued when its lease expired) lets the next
+    run push within this, not minutes later. Longer than a call plus a rate-limit wait."""
+    return timedelta(seconds=max(3 * lease_seconds(), MAX_WAIT_SECONDS + 60))
+
+
 def _claim(connection: ShopConnection, now) -> bool:
     return bool(
         ShopConnection.objects.filter(pk=connection.pk)
         .filter(Q(stock_sync_claimed_until__isnull=True) | Q(stock_sync_claimed_until__lt=now))
-        .update(stock_sync_claimed_until=now + CLAIM_FOR)
+        .update(stock_sync_claimed_until=now + claim_for())
+    )
+
+
+def _renew_claim(connection: ShopConnection) -> None:
+    ShopConnection.objects.filter(pk=connection.pk).update(
+        stock_sync_claimed_until=timezone.now() + claim_for()
     )
 
 
@@ -180,6 +193,7 @@ def _push_pending(connection, kind, limit, sleep, outcome: PushOutcome) -> None:
         ]
         results = None
         for _attempt in range(RATE_LIMIT_RETRIES + 1):
+            _renew_claim(connection)
             outcome.calls += 1
             try:
                 results = logged(

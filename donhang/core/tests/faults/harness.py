@@ -37,7 +37,10 @@ from donhang.catalog import services as catalog
 from donhang.inventory.models import Warehouse
 owner = user_create(username="owner", password="a-long-pass-123", role="owner")
 _key, raw = api_key_create(name="faults", role="owner", actor=owner)
-warehouse = Warehouse.objects.create(code="HN", name="Kho Ha Noi", priority=1, province_id=1, ward_id=70)
+warehouse = Warehouse.objects.create(
+    code="HN", name="Kho Ha Noi", priority=1, province_id=1, ward_id=70,
+    address_line="18 Hang Bac", contact_name="Nguyen Thi Lan", phone="+84912000111",
+)
 for sku in ("AT01", "AT02"):
     catalog.product_create(
         name="San pham " + sku, sku=sku,
@@ -51,12 +54,116 @@ CARRIER = r"""
 import json, sys
 from donhang.inventory.models import Warehouse
 from donhang.shipping import services
+provider, base_url = sys.argv[-2], sys.argv[-1]
+if provider == "ghn":
+    credentials, options = {"token": "demo-ghn-token"}, {"shop_id": 885}
+else:
+    credentials = {"username": "demo@donhang.vn", "password": "demo-password"}
+    options = {"default_service": "VCN"}
 account = services.carrier_account_save(
-    provider="ghn", name="GHN", environment="emulator", base_url=sys.argv[-1],
-    credentials={"token": "demo-ghn-token"}, options={"shop_id": 885},
-    pickup_warehouse=Warehouse.objects.get(code="HN"),
+    provider=provider, name=provider, environment="emulator", base_url=base_url,
+    credentials=credentials, options=options, pickup_warehouse=Warehouse.objects.get(code="HN"),
 )
 print("ACCOUNT" + json.dumps({"id": account.pk}))
+"""
+
+# The emulators' seller (emulators.sinvoice / emulators.misa defaults) is the shop.
+INVOICING = r"""
+import json, sys
+from django.utils import timezone
+from donhang.accounts.models import ShopProfile
+from donhang.customers.models import Ward
+from donhang.invoicing import services
+provider, base_url = sys.argv[-2], sys.argv[-1]
+ward = Ward.objects.select_related("province").get(pk=70)
+ShopProfile.objects.update_or_create(
+    id=ShopProfile.SINGLETON_ID,
+    defaults={"name": "Cong ty TNHH Thoi trang Lan", "tax_code": "0107654326",
+              "address_line": "18 Hang Bai", "ward": ward, "province": ward.province,
+              "phone": "+842438251234", "email": "lienhe@thoitranglan.example.vn"},
+)
+yy = timezone.localdate().year % 100
+if provider == "sinvoice":
+    account = services.invoice_account_save(
+        provider="sinvoice", name="S-Invoice", environment="emulator", base_url=base_url,
+        credentials={"username": "0107654326", "password": "demo-password"},
+    )
+    template_code = "1/001"
+else:
+    account = services.invoice_account_save(
+        provider="misa", name="MISA", environment="emulator",
+        base_url=base_url + "/api/integration",
+        credentials={"app_id": "demo-misa-appid", "username": "demo@donhang.vn",
+                     "password": "demo-password"},
+    )
+    template_code = "1"
+template = services.invoice_template_save(
+    account=account, kind="vat", template_code=template_code, series=f"C{yy}TAA", is_default=True
+)
+print("INVOICING" + json.dumps({"account": account.pk, "template": template.pk}))
+"""
+
+# A shop on a marketplace emulator (the demo's app credentials), connected as the demo's shops
+# connect themselves, with `n` of our products listed there under the same SKUs (MP000…).
+MARKETPLACE = r"""
+import json, sys
+from donhang.accounts.models import User
+from donhang.catalog import services as catalog
+from donhang.inventory.models import Warehouse
+from donhang.marketplaces import services
+from donhang.marketplaces.demo import DEMO_SHOPS
+from donhang.marketplaces.models import Environment, Listing, ShopConnection
+platform, base_url, n = sys.argv[-3], sys.argv[-2], int(sys.argv[-1])
+owner = User.objects.get(username="owner")
+warehouse = Warehouse.objects.get(code="HN")
+for i in range(n):
+    catalog.product_create(
+        name=f"Hang {i}", sku=f"MP{i:03d}",
+        defaults={"cost_price": 50000, "sale_price": 100000, "vat_rate": "10", "weight_g": 300},
+        initial_stock={warehouse.pk: 1000}, actor=owner,
+    )
+connection = ShopConnection(
+    platform=platform, name=platform, environment=Environment.EMULATOR, base_url=base_url,
+    options={"auto_authorize": True, "category_id": "100001"},
+)
+connection.credentials = next(c for p, _n, _u, c in DEMO_SHOPS if p == platform)
+connection.save()
+services.connections_emulator_authorize(callback_base="http://127.0.0.1:9")
+connection.refresh_from_db()
+assert connection.is_connected, connection.last_error
+pulled = services.products_pull(connection=connection)
+dirty = Listing.objects.filter(connection=connection, stock_dirty_at__isnull=False).count()
+print("MARKETPLACE" + json.dumps({"id": connection.pk, "matched": pulled.matched, "dirty": dirty}))
+"""
+
+# What our side publishes on the shop now: {seller SKU: quantity}, and what is still pending.
+PUBLISHED = r"""
+import json, sys
+from donhang.marketplaces.models import Listing, ShopConnection
+from donhang.marketplaces.services.stock import publishable_quantities
+connection = ShopConnection.objects.get(pk=int(sys.argv[-1]))
+rows = list(Listing.objects.filter(connection=connection, variant__isnull=False))
+quantities = publishable_quantities(connection, {r.variant_id for r in rows})
+print("PUBLISHED" + json.dumps({
+    "quantities": {r.seller_sku: quantities[r.variant_id] for r in rows},
+    "dirty": sum(1 for r in rows if r.stock_dirty_at),
+    "failed": sum(1 for r in rows if r.last_error and r.stock_dirty_at),
+}))
+"""
+
+# The stock sync's cycle, every `interval` seconds for `seconds` (the scheduler does it every
+# 30 s: here faster, so that a test sees several cycles).
+SYNC_CYCLES = r"""
+import sys, time
+from donhang.marketplaces.tasks import sync_stock_task
+interval, seconds = float(sys.argv[-2]), float(sys.argv[-1])
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    try:
+        sync_stock_task.enqueue()
+    except Exception as exc:  # the queue away for a moment: next cycle
+        print("cycle:", exc, flush=True)
+    time.sleep(interval)
 """
 
 
@@ -184,8 +291,27 @@ class Shop:
         for name in list(self.processes):
             self.kill(name, signal.SIGTERM if name == "web" else signal.SIGKILL)
 
-    def carrier_account(self, base_url: str) -> int:
-        return shell(CARRIER, base_url, env=self.env, marker="ACCOUNT")["id"]
+    def carrier_account(self, base_url: str, provider: str = "ghn") -> int:
+        return shell(CARRIER, provider, base_url, env=self.env, marker="ACCOUNT")["id"]
+
+    def invoice_account(self, provider: str, base_url: str) -> dict:
+        return shell(INVOICING, provider, base_url, env=self.env, marker="INVOICING")
+
+    def marketplace_shop(self, platform: str, base_url: str, skus: int) -> dict:
+        return shell(MARKETPLACE, platform, base_url, str(skus), env=self.env, marker="MARKETPLACE")
+
+    def published(self, connection_id: int) -> dict:
+        return shell(PUBLISHED, str(connection_id), env=self.env, marker="PUBLISHED")
+
+    def start_sync_cycles(self, *, interval: float = 1.0, seconds: float = 600) -> None:
+        path = Path(self.env["DONHANG_VAR_DIR"]) / "sync_cycles.py"
+        path.write_text(SYNC_CYCLES)
+        self._spawn(
+            "sync-cycles",
+            [PY, "-c", "import os; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+             "import django, runpy, sys; django.setup(); runpy.run_path(sys.argv[1])",
+             str(path), str(interval), str(seconds)],
+        )  # fmt: skip
 
     def query(self, sql: str, params=()):
         with psycopg.connect(self.cluster.url(self.name)) as conn:
