@@ -525,6 +525,22 @@ def shipment_mark_created(
     shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
     if shipment.tracking_code:
         return shipment  # already known
+    if shipment.status not in (PENDING, ShipmentStatus.CANCELLED.value):
+        # The carrier's own events (a webhook naming the parcel by our reference alone) moved
+        # it on before its answer came: the parcel is live, only its number was missing.
+        shipment.tracking_code, shipment.fee = tracking_code, fee or 0
+        shipment.expected_delivery_at = expected_delivery_at
+        shipment.create_outcome, shipment.send_started_at = Outcome.CREATED, None
+        shipment.save(
+            update_fields=[
+                "tracking_code",
+                "fee",
+                "expected_delivery_at",
+                "create_outcome",
+                "send_started_at",
+            ]
+        )
+        return shipment
     if shipment.status != PENDING:
         # Cancelled while the carrier was being asked, and the create landed after all: the
         # shipment is not revived, and that parcel is cancelled at the carrier too.

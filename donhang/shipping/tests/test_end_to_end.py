@@ -6,11 +6,13 @@ import subprocess
 import tempfile
 
 import pytest
+from django.utils import timezone
 from openpyxl import Workbook
 
 from donhang.inventory.models import StockLevel
 from donhang.orders.models import Status, SubState
 from donhang.shipping import selectors, services
+from donhang.shipping.carriers.ports import ShipmentStatus, WebhookEvent
 from donhang.shipping.models import Shipment
 
 pytestmark = pytest.mark.django_db
@@ -304,3 +306,33 @@ def test_viettel_post_webhook_secret_is_not_stored(vtp_account, vtp, packed_orde
     bodies = list(WebhookDelivery.objects.values_list("body", flat=True))
     assert bodies and all("s3cret-webhook" not in b for b in bodies)
     assert all(d.account_id == vtp_account.pk for d in WebhookDelivery.objects.all())
+
+
+def test_a_parcel_moved_on_by_the_carrier_before_its_answer_keeps_going(
+    ghn_account, ghn, packed_order, staff
+):
+    """A webhook naming the parcel by our reference alone (no number yet) arrives before the
+    create's answer: the answer gives the number; the parcel is not taken for cancelled."""
+    order = packed_order()
+    shipment = services.shipment_create(order=order, account=ghn_account, actor=staff)  # not sent
+    services.shipment_apply_event(
+        shipment=shipment,
+        event=WebhookEvent(
+            tracking_code="",
+            reference=shipment.reference,
+            carrier_status="picked",
+            status=ShipmentStatus.PICKED,
+            at=timezone.now(),
+        ),
+        source="webhook",
+    )
+
+    services.shipment_mark_created(
+        shipment=shipment, tracking_code="EARLY123", fee=22_000, expected_delivery_at=None
+    )
+
+    shipment.refresh_from_db()
+    assert (shipment.status, shipment.tracking_code, shipment.fee) == ("picked", "EARLY123", 22_000)
+    assert not shipment.events.filter(
+        description__startswith="Created at the carrier after"
+    ).exists()
