@@ -7,7 +7,7 @@ UV_VERSION := 0.13.9
 PORT ?= 8000
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 
-.PHONY: install run run-scaled test test-sqlite test-postgres test-faults loadtest lint format bench eval-chatbot messages browser-deps clean
+.PHONY: install run run-scaled test test-sqlite test-postgres test-faults fuzz loadtest lint format bench eval-chatbot messages browser-deps clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ test-postgres: install
 ## stopped under load (their own throwaway servers), every emulator failing 30 % of calls.
 test-faults: install
 	DONHANG_FAULT_TESTS=1 DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -p no:xdist -q donhang/core/tests/faults $(FAULTS_ARGS)
+
+## Property-based fuzzing of the REST API from its OpenAPI schema, deeper than in `make test`
+## (FUZZ_EXAMPLES cases per operation), on SQLite then PostgreSQL.
+FUZZ_EXAMPLES ?= 100
+fuzz: install
+	env -u DATABASE_URL DONHANG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -p no:xdist -q donhang/api/tests/test_openapi_fuzz.py $(FUZZ_ARGS)
+	DATABASE_URL=$(PG_TEST_URL) DONHANG_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest -p no:xdist -q donhang/api/tests/test_openapi_fuzz.py $(FUZZ_ARGS)
 
 ## Load test against a running `make run-scaled` (BASE_URL, default http://127.0.0.1:$(PORT)).
 loadtest: install

@@ -299,6 +299,17 @@ INVOICE_REDUCED_VAT_UNTIL = os.environ.get("INVOICE_REDUCED_VAT_UNTIL", "2026-12
 INVOICE_FILES_ROOT = os.environ.get("INVOICE_FILES_ROOT", "")
 # Carrier webhooks: a body over this many bytes is refused (413) before it is read.
 WEBHOOK_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_MAX_BODY_BYTES", str(1024 * 1024)))
+# Spreadsheet imports (products, stocktake counts, COD statements): larger files, more rows or an
+# .xlsx that unpacks to more are refused before they are parsed in full.
+SPREADSHEET_IMPORT_MAX_BYTES = int(
+    os.environ.get("SPREADSHEET_IMPORT_MAX_BYTES", str(10 * 1024 * 1024))
+)
+SPREADSHEET_IMPORT_MAX_ROWS = int(os.environ.get("SPREADSHEET_IMPORT_MAX_ROWS", "20000"))
+SPREADSHEET_IMPORT_MAX_UNPACKED_BYTES = int(
+    os.environ.get("SPREADSHEET_IMPORT_MAX_UNPACKED_BYTES", str(100 * 1024 * 1024))
+)
+# The chat widget's messages (413 above).
+CHATBOT_WIDGET_MAX_BODY_BYTES = int(os.environ.get("CHATBOT_WIDGET_MAX_BODY_BYTES", "65536"))
 # The public tracking page: lookups per client address, and failed lookups per order code or
 # tracking number, within the window (seconds); more answer 429. Counted in the default cache.
 TRACKING_LOOKUPS_PER_ADDRESS = int(os.environ.get("TRACKING_LOOKUPS_PER_ADDRESS", "30"))

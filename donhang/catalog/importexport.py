@@ -24,8 +24,15 @@ from donhang.catalog import services
 from donhang.catalog.models import MAX_ATTRIBUTES, Category, Product, Variant
 from donhang.core.errors import DomainError, PermissionDenied
 from donhang.core.money import VatRate
-from donhang.core.spreadsheet import imported_text, neutralize_row
-from donhang.core.text import fold
+from donhang.core.spreadsheet import (
+    SpreadsheetRefused,
+    check_xlsx,
+    imported_text,
+    limited_rows,
+    neutralize_row,
+    read_upload,
+)
+from donhang.core.text import code_problem, fold, name_problem
 
 COLUMNS = [
     "product_sku",
@@ -343,30 +350,48 @@ def _cell_text(value) -> str:
     return imported_text(str(value)).strip()
 
 
+def _xlsx_rows(data: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    try:
+        # data_only=False: a formula cell is read as its text ("=HYPERLINK(…)"), never run
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        try:
+            sheet = workbook.worksheets[0]
+            return [
+                [_cell_text(c) for c in row]
+                for row in limited_rows(sheet.iter_rows(values_only=True))
+            ]
+        finally:
+            workbook.close()
+    except SpreadsheetRefused:
+        raise
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise FileUnreadable(_("The file is not a readable .xlsx workbook.")) from exc
+
+
 def read_rows(file) -> list[tuple[int, dict[str, str]]]:
     """(row number as the user sees it, {column: text}) for every non-empty data row."""
     name = (getattr(file, "name", "") or "").lower()
-    file.seek(0)
-    data = file.read()
-    if isinstance(data, str):
-        data = data.encode("utf-8")
-    if data[:2] == b"PK" or name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            # data_only=False: a formula cell is read as its text ("=HYPERLINK(…)"), never run
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        except Exception as exc:  # openpyxl raises many types for a broken file
-            raise FileUnreadable(_("The file is not a readable .xlsx workbook.")) from exc
-        sheet = workbook.worksheets[0]
-        raw_rows = [[_cell_text(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise FileUnreadable(_("Save the CSV file as UTF-8 and upload it again.")) from exc
-        raw_rows = [[_cell_text(c) for c in row] for row in csv.reader(io.StringIO(text))]
+    try:
+        data = read_upload(file)  # refused past the limit, before it is read in full
+        if data[:2] == b"PK" or name.endswith(".xlsx"):
+            check_xlsx(data)  # a zip bomb is refused before openpyxl unpacks it
+            raw_rows = _xlsx_rows(data)
+        else:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise FileUnreadable(_("Save the CSV file as UTF-8 and upload it again.")) from exc
+            try:
+                raw_rows = [
+                    [_cell_text(c) for c in row]
+                    for row in limited_rows(csv.reader(io.StringIO(text)))
+                ]
+            except csv.Error as exc:  # a field over the csv module's limit, a stray quote…
+                raise FileUnreadable(_("The file is not a readable CSV file.")) from exc
+    except SpreadsheetRefused as exc:
+        raise FileUnreadable(exc.message) from exc
     if not raw_rows:
         raise FileUnreadable(_("The file is empty."))
     header = [h.strip().lower() for h in raw_rows[0]]
@@ -419,6 +444,13 @@ class _Row:
 
 def _validate_row(number: int, cells: dict[str, str], errors: list[RowError]) -> _Row | None:
     before = len(errors)
+    for column, value in cells.items():
+        # NUL and other control characters: no column holds them (and PostgreSQL refuses NUL
+        # even in a query), so the row is reported before the database is asked about it.
+        if name_problem(value) == "control":
+            errors.append(RowError(number, column, _("The cell contains control characters.")))
+    if len(errors) > before:
+        return None
     for column in REQUIRED:
         if not cells.get(column):
             errors.append(RowError(number, column, _("This column must not be empty.")))
@@ -426,6 +458,11 @@ def _validate_row(number: int, cells: dict[str, str], errors: list[RowError]) ->
         value = cells.get(column, "")
         if value and (len(value) > 64 or re.search(r"\s", value)):
             errors.append(RowError(number, column, _("Use at most 64 characters and no spaces.")))
+        elif value and code_problem(value):
+            # before the database is asked about it: PostgreSQL refuses NUL even in a query
+            errors.append(
+                RowError(number, column, _("The SKU contains invisible or control characters."))
+            )
     values: dict = {}
     for column in NUMBER_COLUMNS:
         text = cells.get(column, "")

@@ -30,7 +30,7 @@ class MessageIn(Schema):
     text: str = Field(..., min_length=1, max_length=2000)
 
 
-class OrderOut(Schema):
+class ChatOrderOut(Schema):
     code: str
     status: str
     channel: str
@@ -45,7 +45,7 @@ class ReplyOut(Schema):
     intent: str
     confidence: float
     entities: dict
-    order: OrderOut | None
+    order: ChatOrderOut | None
     handed_off: bool = Field(description="The bot called staff in")
     engine: str = Field(description="offline or llm")
     attachments: list = Field(description="e.g. a VietQR code for a bank transfer")

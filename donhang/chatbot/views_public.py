@@ -18,19 +18,27 @@ from donhang.chatbot.channels import web
 from donhang.chatbot.engine import tools
 from donhang.chatbot.models import ChannelKind, Message
 from donhang.core import vietqr
+from donhang.core.text import plain_int
 
 MAX_TEXT = 2000
+# The widget's calls carry a few short fields: a body over this is refused (413) unread.
+WIDGET_MAX_BODY_BYTES = 64 * 1024
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
 
 
-def _read_body(request) -> bytes | JsonResponse:
-    limit = int(getattr(settings, "WEBHOOK_MAX_BODY_BYTES", 1024 * 1024))
+def _read_body(request, limit: int | None = None) -> bytes | JsonResponse:
+    """The body, read only when its declared size is within the limit (WEBHOOK_MAX_BODY_BYTES,
+    the carriers' and marketplaces' too) and never more than one byte past it."""
+    if limit is None:
+        limit = int(getattr(settings, "WEBHOOK_MAX_BODY_BYTES", 1024 * 1024))
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
+        return _error(400, "bad_request", "Content-Length is not a number")
+    if length < 0:
         return _error(400, "bad_request", "Content-Length is not a number")
     if length > limit:
         return _error(413, "too_large", f"the body is over {limit} bytes")
@@ -113,12 +121,27 @@ def _too_many(key: str, limit: int, window: int = 60) -> bool:
     return count > limit
 
 
-def _json(request) -> dict:
+def _json(request) -> dict | JsonResponse:
+    """The widget call's JSON object ({} when it is not one), or the 400/413 answer."""
+    body = _read_body(
+        request, getattr(settings, "CHATBOT_WIDGET_MAX_BODY_BYTES", None) or WIDGET_MAX_BODY_BYTES
+    )
+    if isinstance(body, JsonResponse):
+        return body
     try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
+        data = json.loads(body or b"{}")
+    except (ValueError, RecursionError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _text(value, limit: int) -> str:
+    """A text field of a widget call: a string with NUL and lone surrogates dropped (a database
+    cannot store them); anything else is empty. Cut at `limit` + 1 so "too long" still shows."""
+    if not isinstance(value, str):
+        return ""
+    value = value[: limit + 1]
+    return "".join(ch for ch in value if ch != "\x00" and not 0xD800 <= ord(ch) <= 0xDFFF)
 
 
 def _message_out(m: Message) -> dict:
@@ -170,15 +193,17 @@ def widget_session(request, public_key: str):
     address = request.META.get("REMOTE_ADDR") or "unknown"
     per_hour = int(getattr(settings, "CHATBOT_WIDGET_SESSIONS_PER_HOUR", 60))
     data = _json(request)
-    visitor = web.visitor_from_token(str(data.get("token") or ""), widget_id=widget.pk)
+    if isinstance(data, JsonResponse):
+        return _cors(request, data, widget)
+    visitor = web.visitor_from_token(_text(data.get("token"), 1000), widget_id=widget.pk)
     if visitor is None:
         if _too_many(f"chatbot:session:{address}", per_hour, 3600):
             return _cors(request, _error(429, "too_many", "too many new chats"), widget)
-        identifier = str(data.get("identifier") or "")[:100]
+        identifier = _text(data.get("identifier"), 100)[:100]
         if identifier and web.identifier_ok(
             widget.credentials.get("widget_secret", ""),
             identifier,
-            str(data.get("identifier_hash") or ""),
+            _text(data.get("identifier_hash"), 200),
         ):
             visitor = f"id-{identifier}"
         else:
@@ -211,17 +236,17 @@ def widget_messages(request, public_key: str):
     if conversation is None:
         return _cors(request, _error(401, "bad_token", "start a chat session first"), widget)
     if request.method == "GET":
-        try:
-            after = int(request.GET.get("after") or 0)
-        except ValueError:
-            after = 0
+        after = plain_int(request.GET.get("after") or 0) or 0
         rows = selectors.conversation_messages(conversation, after=after, limit=100)
         response = JsonResponse({"messages": [_message_out(m) for m in rows]})
         return _cors(request, response, widget)
     per_minute = int(getattr(settings, "CHATBOT_WIDGET_MESSAGES_PER_MINUTE", 20))
     if _too_many(f"chatbot:visitor:{conversation.pk}", per_minute):
         return _cors(request, _error(429, "too_many", "too many messages, wait a minute"), widget)
-    text = str(_json(request).get("text") or "").strip()
+    data = _json(request)
+    if isinstance(data, JsonResponse):
+        return _cors(request, data, widget)
+    text = _text(data.get("text"), MAX_TEXT).strip()
     if not text:
         return _cors(request, _error(422, "validation_error", "write a message"), widget)
     if len(text) > MAX_TEXT:

@@ -4,15 +4,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from donhang.core.errors import DomainError, NotFound, ValidationFailed
 from donhang.inventory import selectors, services, stocktakes, transfers
 from donhang.inventory.models import Stocktake, Transfer, Warehouse
 
 router = Router(tags=["warehouses"])
+
+# Both models call their choices "Status": by that name alone the OpenAPI schema would publish
+# one of the two enums for both. Inline each under its own title.
+TransferStatus = Annotated[
+    Transfer.Status,
+    WithJsonSchema({"title": "TransferStatus", "type": "string", "enum": Transfer.Status.values}),
+]
+StocktakeStatus = Annotated[
+    Stocktake.Status,
+    WithJsonSchema({"title": "StocktakeStatus", "type": "string", "enum": Stocktake.Status.values}),
+]
 
 
 class AddressIn(Schema):
@@ -214,7 +227,7 @@ class TransferLineOut(Schema):
 
 class TransferOut(Schema):
     code: str
-    status: Transfer.Status
+    status: TransferStatus
     source: str = Field(description="Warehouse code.")
     destination: str = Field(description="Warehouse code.")
     note: str
@@ -227,7 +240,7 @@ class TransferOut(Schema):
 
 class TransferSummaryOut(Schema):
     code: str
-    status: Transfer.Status
+    status: TransferStatus
     source: str
     destination: str
     lines: int
@@ -243,7 +256,7 @@ class TransferPageOut(Schema):
 
 
 class TransferListQuery(Schema):
-    status: Transfer.Status | None = None
+    status: TransferStatus | None = None
     cursor: int | None = Field(None, ge=1, le=2**62, description="next_cursor of the previous page")
     limit: int = Field(50, ge=1, le=200)
 
@@ -437,7 +450,7 @@ class StocktakeLineOut(Schema):
 
 class StocktakeSummaryOut(Schema):
     code: str
-    status: Stocktake.Status
+    status: StocktakeStatus
     warehouse: str = Field(description="Warehouse code.")
     category: int | None
     category_name: str | None
@@ -459,7 +472,7 @@ class StocktakePageOut(Schema):
 
 
 class StocktakeListQuery(Schema):
-    status: Stocktake.Status | None = None
+    status: StocktakeStatus | None = None
     warehouse: str = Field("", description="Warehouse code")
     cursor: int | None = Field(None, ge=1, le=2**62, description="next_cursor of the previous page")
     limit: int = Field(50, ge=1, le=200)

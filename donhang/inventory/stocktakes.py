@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 
 from django.db import transaction
 from django.db.models import Q
@@ -17,7 +16,14 @@ from donhang.core import hooks
 from donhang.core.audit import actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.permissions import require_perm
-from donhang.core.spreadsheet import imported_text
+from donhang.core.spreadsheet import (
+    SpreadsheetRefused,
+    SpreadsheetUnreadable,
+    check_size,
+    check_xlsx,
+    imported_text,
+    limited_rows,
+)
 from donhang.core.text import fold
 from donhang.inventory.models import StockLevel, StockMovement, Stocktake, StocktakeLine, Warehouse
 from donhang.inventory.services import (
@@ -149,31 +155,44 @@ def _read_rows(filename: str, content: bytes) -> list[tuple[int, str, str]]:
         _("This file cannot be read; export it again as .xlsx or as .csv (UTF-8)."),
         fields={"file": _("Unreadable file.")},
     )
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook  # slow to import; only scanner files need it
+    try:
+        if filename.lower().endswith(".xlsx"):
+            check_xlsx(content)  # a zip bomb is refused before openpyxl unpacks it
+            from openpyxl import load_workbook  # slow to import; only scanner files need it
 
-        try:
-            sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=False).active
-            rows = [
-                ["" if c is None else imported_text(str(c)) for c in row]
-                for row in sheet.iter_rows(values_only=True)
-            ]
-        except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-            raise unreadable from exc
-    else:
-        text = content.decode("utf-8-sig", errors="replace")
-        try:
-            dialect = (
-                csv.Sniffer().sniff(text[:2000], delimiters=",;\t") if text.strip() else csv.excel
-            )
-        except csv.Error:
-            dialect = csv.excel
-        try:
-            rows = [
-                [imported_text(c) for c in row] for row in csv.reader(io.StringIO(text), dialect)
-            ]
-        except csv.Error as exc:
-            raise unreadable from exc
+            try:
+                workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+                rows = [
+                    ["" if c is None else imported_text(str(c)) for c in row]
+                    for row in limited_rows(workbook.active.iter_rows(values_only=True))
+                ]
+                workbook.close()
+            except SpreadsheetRefused:
+                raise
+            except Exception as exc:  # openpyxl raises many types for a broken file
+                raise unreadable from exc
+        else:
+            check_size(content)
+            text = content.decode("utf-8-sig", errors="replace")
+            try:
+                dialect = (
+                    csv.Sniffer().sniff(text[:2000], delimiters=",;\t")
+                    if text.strip()
+                    else csv.excel
+                )
+            except csv.Error:
+                dialect = csv.excel
+            try:
+                rows = [
+                    [imported_text(c) for c in row]
+                    for row in limited_rows(csv.reader(io.StringIO(text), dialect))
+                ]
+            except csv.Error as exc:
+                raise unreadable from exc
+    except SpreadsheetUnreadable as exc:
+        raise unreadable from exc
+    except SpreadsheetRefused as exc:
+        raise ValidationFailed(exc.message, fields={"file": exc.message}) from exc
     if not rows:
         return []
     header = [fold(h) for h in rows[0]]

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from donhang.core.integrations import PermanentError
+
 
 def from_unix(value) -> datetime | None:
     """Seconds (or milliseconds, when the number is that large) since the epoch → aware UTC."""
@@ -69,3 +71,66 @@ def after(value: datetime, seconds: float) -> datetime:
 
 def text_id(value) -> str:
     return "" if value in (None, "") else str(value)
+
+
+# --- push input (issue 17): a push is untrusted input even when its signature is good --------
+# Its fields are checked here, so that a field of the wrong kind answers 400 (PermanentError),
+# never a crash, and nothing a database cannot store (NUL, lone surrogates) reaches a column.
+
+PUSH_TEXT_MAX = 128
+_LATEST = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def push_object(value, field: str) -> dict:
+    """A JSON object field (absent or null: empty)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PermanentError(f"push field {field} is not an object")
+    return value
+
+
+def push_text(value, field: str, *, max_length: int = PUSH_TEXT_MAX) -> str:
+    """An id or status: text or a whole number, printable, at most max_length characters."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise PermanentError(f"push field {field} is not text")
+    text = str(value)
+    if len(text) > max_length:
+        raise PermanentError(f"push field {field} is too long")
+    if any(ord(ch) < 32 or ord(ch) == 127 or 0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        raise PermanentError(f"push field {field} has control characters")
+    return text
+
+
+def push_int(value, field: str) -> int:
+    """A small whole number (a message type): a JSON number or digits."""
+    if value is None or value == "":
+        return 0
+    if isinstance(value, bool):
+        raise PermanentError(f"push field {field} is not a number")
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.isascii():
+        value = int(value)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int) or abs(value) > 2**31:
+        raise PermanentError(f"push field {field} is not a number")
+    return value
+
+
+def push_time(value, field: str) -> datetime | None:
+    """A push time (unix seconds or milliseconds, or ISO text) within years 1970–9999."""
+    if value is None or value in ("", 0):
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise PermanentError(f"push field {field} is not a time")
+    if isinstance(value, str):
+        push_text(value, field)
+    try:
+        parsed = from_unix(value)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise PermanentError(f"push field {field} is not a time") from exc
+    if isinstance(value, int | float) and not 0 <= value <= _LATEST * 1000:
+        raise PermanentError(f"push field {field} is not a time")
+    return parsed

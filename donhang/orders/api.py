@@ -26,7 +26,7 @@ from donhang.orders.timeline import event_text
 router = Router(tags=["orders"])
 
 
-class AddressIn(Schema):
+class OrderAddressIn(Schema):
     line: str = ""
     ward: int | str | None = Field(
         None, description="Ward code (or exact name) under the 2025 units"
@@ -34,11 +34,11 @@ class AddressIn(Schema):
     province: int | str | None = Field(None, description="Province code (or name)")
 
 
-class CustomerIn(Schema):
+class OrderCustomerIn(Schema):
     name: str
     phone: str = Field("", description="Vietnamese phone; stored as +84…")
     email: str = ""
-    address: AddressIn | None = None
+    address: OrderAddressIn | None = None
 
 
 class LineIn(Schema):
@@ -77,7 +77,7 @@ class BuyerIn(Schema):
 class OrderIn(Schema):
     channel: str = "website"
     external_id: str = Field("", description="The channel's own order id; unique per channel")
-    customer: CustomerIn
+    customer: OrderCustomerIn
     lines: list[LineIn]
     shipping_fee: int = 0
     shipping_fee_payer: str = "buyer"
@@ -92,7 +92,7 @@ class OrderIn(Schema):
     )
 
 
-class LineOut(Schema):
+class OrderLineOut(Schema):
     sku: str
     name: str
     quantity: int
@@ -116,7 +116,7 @@ class VatRowOut(Schema):
     vat: int
 
 
-class BuyerOut(Schema):
+class OrderBuyerOut(Schema):
     kind: str
     company_name: str
     tax_code: str
@@ -133,7 +133,7 @@ class PaymentOut(Schema):
     paid_on: date
 
 
-class AddressOut(Schema):
+class OrderAddressOut(Schema):
     line: str
     ward: int | None
     ward_name: str
@@ -141,14 +141,14 @@ class AddressOut(Schema):
     province_name: str
 
 
-class CustomerOut(Schema):
+class OrderCustomerOut(Schema):
     id: int
     name: str
     phone: str
     email: str
 
 
-class EventOut(Schema):
+class OrderEventOut(Schema):
     at: datetime
     actor: str
     kind: str
@@ -176,8 +176,8 @@ class OrderOut(Schema):
     external_id: str
     status: str
     sub_state: str
-    customer: CustomerOut
-    shipping_address: AddressOut
+    customer: OrderCustomerOut
+    shipping_address: OrderAddressOut
     payment_method: str
     shipping_fee: int
     shipping_fee_payer: str
@@ -201,13 +201,13 @@ class OrderOut(Schema):
     refunded_total: int
     fees_total: int
     outstanding: int
-    buyer: BuyerOut
+    buyer: OrderBuyerOut
     payments: list[PaymentOut] = []
     note: str
     warehouse: str | None
     created_at: datetime
-    lines: list[LineOut] = []
-    events: list[EventOut] = []
+    lines: list[OrderLineOut] = []
+    events: list[OrderEventOut] = []
 
 
 class OrderPageOut(Schema):
@@ -384,7 +384,7 @@ def create_order(request, payload: OrderIn):
         if replay is not None:
             return replay
     customer = payload.customer
-    address = customer.address or AddressIn()
+    address = customer.address or OrderAddressIn()
     answer: dict = {}
 
     def remember(order: Order) -> None:
@@ -587,7 +587,7 @@ def cancel_order(request, code: str):
 
 
 class OrderPatchIn(Schema):
-    address: AddressIn | None = Field(None, description="New delivery address")
+    address: OrderAddressIn | None = Field(None, description="New delivery address")
     shipping_fee: int | None = None
     shipping_fee_payer: str | None = None
     payment_method: str | None = None

@@ -42,7 +42,7 @@ class FiltersOut(Schema):
     date_from: date
     date_to: date
     channel: str
-    warehouse: int | None
+    warehouse: int | None = None  # left out when empty (exclude_none): not required
 
 
 class Figures(Schema):
@@ -169,7 +169,7 @@ class TopProductOut(Figures):
 
 
 class DashboardOut(Schema):
-    complete_to: datetime | None
+    complete_to: datetime | None = None  # left out when empty (exclude_none): not required
     periods: list[PeriodOut]
     buckets: dict[str, int] = Field(
         ...,
@@ -243,7 +243,7 @@ class TableOut(Schema):
 
 
 class TablesOut(Schema):
-    complete_to: datetime | None
+    complete_to: datetime | None = None
     filters: FiltersOut
     tables: list[TableOut]
     definitions: dict[str, str]

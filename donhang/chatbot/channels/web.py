@@ -48,4 +48,5 @@ def identifier_hash(secret: str, identifier: str) -> str:
 def identifier_ok(secret: str, identifier: str, given_hash: str) -> bool:
     if not secret or not identifier or not given_hash:
         return False
-    return hmac.compare_digest(identifier_hash(secret, identifier), given_hash.lower())
+    expected = identifier_hash(secret, identifier).encode()
+    return hmac.compare_digest(expected, given_hash.lower().encode("utf-8", "replace"))

@@ -92,12 +92,17 @@ def webhook_receive(*, kind: str, headers: dict, body: bytes) -> ChannelWebhook 
     accepted = [c for c in connections if adapter_for(c).verify_webhook(headers, body)]
     if not accepted:
         return None
-    # Several pages of one app share its secret: the event names the page.
-    events = adapter_for(accepted[0]).parse_webhook(body)
+    # Several pages of one app share its secret: the event names the page. A signed body we do
+    # not understand is still stored raw and answered 2xx (the platforms want it); the task
+    # records why it took nothing from it.
+    try:
+        events = adapter_for(accepted[0]).parse_webhook(body)
+    except PermanentError:
+        events = []
     account_ids = {e.account_id for e in events}
     connection = next((c for c in accepted if c.external_id in account_ids), accepted[0])
     kept = {
-        str(k)[:100]: str(v)[:500]
+        str(k)[:100].replace("\x00", ""): str(v)[:500].replace("\x00", "")
         for k, v in headers.items()
         if str(k).lower() not in _SECRET_HEADERS
     }

@@ -33,8 +33,13 @@ def push_receive(
             verified.append((connection, adapter))
     if not verified:
         return None
-    kept = {k: v for k, v in headers.items() if k.lower() not in SECRET_HEADERS}
-    text = body.decode("utf-8", errors="replace")
+    # What a database cannot store (NUL) is dropped from the raw copy; headers are cut short.
+    kept = {
+        str(k)[:100].replace("\x00", ""): str(v)[:500].replace("\x00", "")
+        for k, v in headers.items()
+        if str(k).lower() not in SECRET_HEADERS
+    }
+    text = body.decode("utf-8", errors="replace").replace("\x00", "")
     try:
         events = verified[0][1].parse_push(body)
     except PermanentError as exc:

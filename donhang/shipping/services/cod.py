@@ -16,6 +16,15 @@ from donhang.core.audit import actor_user, audit
 from donhang.core.errors import Conflict, ValidationFailed
 from donhang.core.money import format_vnd
 from donhang.core.permissions import require_perm
+from donhang.core.spreadsheet import (
+    SpreadsheetRefused,
+    SpreadsheetUnreadable,
+    check_size,
+    check_xlsx,
+    imported_text,
+    limited_rows,
+)
+from donhang.core.text import invisible_characters
 from donhang.orders.models import Order, PaymentRecordMethod
 from donhang.orders.services import order_payment_record
 from donhang.shipping.carriers.ports import (
@@ -79,7 +88,7 @@ def cod_payout_record(
     codes = [str(ln.tracking_code or "").strip() for ln in lines]
     errors = {}
     for n, (ln, code) in enumerate(zip(lines, codes, strict=True), start=1):
-        if not code or len(code) > 40:
+        if not code or len(code) > 40 or invisible_characters(code):
             errors[f"lines.{n}.tracking_code"] = _("A tracking number of 1 to 40 characters.")
         for name in ("cod_amount", "fee"):
             value = getattr(ln, name)
@@ -189,15 +198,39 @@ def cod_payout_rows_from_file(*, filename: str, content: bytes) -> list[PayoutLi
 
     from donhang.core.text import fold
 
-    if filename.lower().endswith(".xlsx"):
-        from openpyxl import load_workbook
+    unreadable = _("This file cannot be read; export it again as .xlsx or as .csv (UTF-8).")
+    try:
+        if filename.lower().endswith(".xlsx"):
+            check_xlsx(content)  # a zip bomb is refused before openpyxl unpacks it
+            from openpyxl import load_workbook
 
-        sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).active
-        table = [
-            ["" if c is None else str(c) for c in row] for row in sheet.iter_rows(values_only=True)
-        ]
-    else:
-        table = list(csv.reader(io.StringIO(content.decode("utf-8-sig", errors="replace"))))
+            try:
+                # data_only=False: a formula is read as its text, never its cached result
+                # (DESIGN.md 3.10); such a cell is then not a number and its row is reported.
+                workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+                table = [
+                    ["" if c is None else imported_text(str(c)) for c in row]
+                    for row in limited_rows(workbook.active.iter_rows(values_only=True))
+                ]
+                workbook.close()
+            except SpreadsheetRefused:
+                raise
+            except Exception as exc:  # openpyxl raises many types for a broken file
+                raise ValidationFailed(unreadable, fields={"file": unreadable}) from exc
+        else:
+            check_size(content)
+            text = content.decode("utf-8-sig", errors="replace")
+            try:
+                table = [
+                    [imported_text(c) for c in row]
+                    for row in limited_rows(csv.reader(io.StringIO(text)))
+                ]
+            except csv.Error as exc:
+                raise ValidationFailed(unreadable, fields={"file": unreadable}) from exc
+    except SpreadsheetUnreadable as exc:
+        raise ValidationFailed(unreadable, fields={"file": unreadable}) from exc
+    except SpreadsheetRefused as exc:
+        raise ValidationFailed(exc.message, fields={"file": exc.message}) from exc
     if not table:
         raise ValidationFailed(_("The file is empty."), fields={"file": _("No rows.")})
     header = [fold(h) for h in table[0]]

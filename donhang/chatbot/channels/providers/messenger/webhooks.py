@@ -17,9 +17,10 @@ def verify_subscription(query: dict, verify_token: str) -> str | None:
         return None
     if query.get("hub.mode") != "subscribe":
         return None
-    if not hmac.compare_digest(str(query.get("hub.verify_token", "")), verify_token):
+    given = str(query.get("hub.verify_token", "")).encode("utf-8", "replace")
+    if not hmac.compare_digest(given, verify_token.encode("utf-8", "replace")):
         return None
-    challenge = str(query.get("hub.challenge", ""))
+    challenge = _clean(query.get("hub.challenge", ""))
     return challenge if challenge else None
 
 
@@ -36,7 +37,25 @@ def verify_signature(headers: dict[str, str], body: bytes, app_secret: str) -> b
     sent = lowered.get("x-hub-signature-256", "").strip()
     if not sent.startswith("sha256="):
         return False
-    return hmac.compare_digest(sent.lower(), signature(body, app_secret))
+    # bytes: compare_digest refuses non-ASCII text, and a forged header must only fail
+    expected = signature(body, app_secret).encode()
+    return hmac.compare_digest(sent.lower().encode("utf-8", "replace"), expected)
+
+
+def _clean(value) -> str:
+    """Text a database can store from a JSON scalar: NUL and lone surrogates dropped; objects
+    and lists (a field of the wrong kind) give ""."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return "".join(ch for ch in str(value) if ch != "\x00" and not 0xD800 <= ord(ch) <= 0xDFFF)
+
+
+def _obj(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value) -> list:
+    return value if isinstance(value, list) else []
 
 
 def _time(ms) -> datetime | None:
@@ -51,27 +70,30 @@ def parse(body: bytes) -> list[InboundMessage]:
     carry no text and are left out."""
     try:
         payload = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise PermanentError("not JSON", code="bad_payload") from exc
     if not isinstance(payload, dict) or payload.get("object") != "page":
         raise PermanentError("not a page webhook", code="bad_payload")
     out: list[InboundMessage] = []
-    for entry in payload.get("entry") or []:
+    for entry in _items(payload.get("entry")):
         if not isinstance(entry, dict):
             continue
-        for item in entry.get("messaging") or []:
+        for item in _items(entry.get("messaging")):
             if not isinstance(item, dict):
                 continue
-            sender = str((item.get("sender") or {}).get("id") or "")
-            recipient = str((item.get("recipient") or {}).get("id") or entry.get("id") or "")
+            sender = _clean(_obj(item.get("sender")).get("id"))
+            recipient = _clean(_obj(item.get("recipient")).get("id") or entry.get("id"))
             message = item.get("message")
             postback = item.get("postback")
             if isinstance(message, dict):
-                echo = bool(message.get("is_echo"))
-                quick = (message.get("quick_reply") or {}).get("payload")
+                echo = message.get("is_echo") is True
+                quick = _obj(message.get("quick_reply")).get("payload")
                 attachments = [
-                    {"type": a.get("type"), "url": (a.get("payload") or {}).get("url", "")}
-                    for a in message.get("attachments") or []
+                    {
+                        "type": _clean(a.get("type")),
+                        "url": _clean(_obj(a.get("payload")).get("url")),
+                    }
+                    for a in _items(message.get("attachments"))
                     if isinstance(a, dict)
                 ]
                 out.append(
@@ -80,8 +102,8 @@ def parse(body: bytes) -> list[InboundMessage]:
                         # An echo is sent by the page to the customer: the page is the sender.
                         account_id=sender if echo else recipient,
                         user_id=recipient if echo else sender,
-                        message_id=str(message.get("mid") or ""),
-                        text=str(message.get("text") or quick or ""),
+                        message_id=_clean(message.get("mid")),
+                        text=_clean(message.get("text") or quick),
                         sent_at=_time(item.get("timestamp")),
                         attachments=attachments,
                         echo=echo,
@@ -93,8 +115,9 @@ def parse(body: bytes) -> list[InboundMessage]:
                         channel="messenger",
                         account_id=recipient,
                         user_id=sender,
-                        message_id=str(postback.get("mid") or f"postback-{item.get('timestamp')}"),
-                        text=str(postback.get("title") or postback.get("payload") or ""),
+                        message_id=_clean(postback.get("mid"))
+                        or f"postback-{_clean(item.get('timestamp'))}",
+                        text=_clean(postback.get("title") or postback.get("payload")),
                         sent_at=_time(item.get("timestamp")),
                         kind="postback",
                     )

@@ -50,47 +50,62 @@ def verify(
         return False
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     if not isinstance(payload, dict):
         return False
-    body_app = str(payload.get("app_id") or "")
-    timestamp = str(payload.get("timestamp") or "")
+    body_app = _clean(payload.get("app_id"))
+    timestamp = _clean(payload.get("timestamp"))
     if not body_app or not timestamp or (app_id and body_app != app_id):
         return False
     expected = "mac=" + mac(body_app, body, timestamp, oa_secret_key)
-    if not hmac.compare_digest(sent.lower(), expected):
+    # bytes: compare_digest refuses non-ASCII text, and a forged header must only fail
+    if not hmac.compare_digest(sent.lower().encode("utf-8", "replace"), expected.encode()):
         return False
     # A replay window on the event's own time (milliseconds).
     try:
         sent_at = int(timestamp) / 1000
-    except ValueError:
+    except (ValueError, OverflowError):
         return False
     current = time.time() if now is None else now
     return abs(current - sent_at) <= max_age_seconds
 
 
+def _clean(value) -> str:
+    """Text a database can store from a JSON scalar: NUL and lone surrogates dropped; objects
+    and lists (a field of the wrong kind) give ""."""
+    if value is None or isinstance(value, dict | list):
+        return ""
+    return "".join(ch for ch in str(value) if ch != "\x00" and not 0xD800 <= ord(ch) <= 0xDFFF)
+
+
+def _obj(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value) -> list:
+    return value if isinstance(value, list) else []
+
+
 def parse(body: bytes) -> list[InboundMessage]:
     try:
         payload = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise PermanentError("not JSON", code="bad_payload") from exc
     if not isinstance(payload, dict):
         raise PermanentError("not an event", code="bad_payload")
-    event = str(payload.get("event_name") or "")
+    event = _clean(payload.get("event_name"))
     try:
         sent_at = datetime.fromtimestamp(int(payload.get("timestamp")) / 1000, tz=UTC)
     except (TypeError, ValueError, OverflowError, OSError):
         sent_at = None
-    sender = str((payload.get("sender") or {}).get("id") or "")
-    recipient = str((payload.get("recipient") or {}).get("id") or "")
-    message = payload.get("message") or {}
-    if not isinstance(message, dict):
-        message = {}
+    sender = _clean(_obj(payload.get("sender")).get("id"))
+    recipient = _clean(_obj(payload.get("recipient")).get("id"))
+    message = _obj(payload.get("message"))
     if event in TEXT_EVENTS or event in MEDIA_EVENTS:
         attachments = [
-            {"type": a.get("type"), "url": (a.get("payload") or {}).get("url", "")}
-            for a in message.get("attachments") or []
+            {"type": _clean(a.get("type")), "url": _clean(_obj(a.get("payload")).get("url"))}
+            for a in _items(message.get("attachments"))
             if isinstance(a, dict)
         ]
         return [
@@ -98,8 +113,8 @@ def parse(body: bytes) -> list[InboundMessage]:
                 channel="zalo",
                 account_id=recipient,
                 user_id=sender,
-                message_id=str(message.get("msg_id") or ""),
-                text=str(message.get("text") or "") if event in TEXT_EVENTS else "",
+                message_id=_clean(message.get("msg_id")),
+                text=_clean(message.get("text")) if event in TEXT_EVENTS else "",
                 sent_at=sent_at,
                 attachments=attachments,
             )
@@ -110,20 +125,20 @@ def parse(body: bytes) -> list[InboundMessage]:
                 channel="zalo",
                 account_id=sender,
                 user_id=recipient,
-                message_id=str(message.get("msg_id") or ""),
-                text=str(message.get("text") or ""),
+                message_id=_clean(message.get("msg_id")),
+                text=_clean(message.get("text")),
                 sent_at=sent_at,
                 echo=True,
             )
         ]
     if event == "follow":
-        follower = str((payload.get("follower") or {}).get("id") or "")
+        follower = _clean(_obj(payload.get("follower")).get("id"))
         return [
             InboundMessage(
                 channel="zalo",
-                account_id=str(payload.get("oa_id") or recipient),
+                account_id=_clean(payload.get("oa_id")) or recipient,
                 user_id=follower,
-                message_id=f"follow-{follower}-{payload.get('timestamp')}",
+                message_id=f"follow-{follower}-{_clean(payload.get('timestamp'))}",
                 text="",
                 sent_at=sent_at,
                 kind="follow",
