@@ -11,6 +11,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -46,28 +47,49 @@ def _value(value, kind: str):
 
 
 def workbook(*, title: str, about: list[tuple[str, object]], tables: list[Table]) -> bytes:
-    book = Workbook()
-    sheet = book.active
+    """Written in openpyxl's write-only mode: rows stream to the file as they come (a year of
+    sales by customer at a large shop is hundreds of thousands of rows)."""
+    book = Workbook(write_only=True)
     taken: set[str] = set()
-    sheet.title = _sheet_title(_("About"), taken)
-    sheet.append(neutralize_row([title]))
-    sheet["A1"].font = Font(bold=True, size=13)
+    sheet = book.create_sheet(_sheet_title(_("About"), taken))
+    sheet.column_dimensions["A"].width = 28
+    sheet.column_dimensions["B"].width = 90
+    sheet.append([_styled(sheet, neutralize_row([title])[0], font=Font(bold=True, size=13))])
     for label, value in about:
         if isinstance(value, datetime):
             value = timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
         elif isinstance(value, date):
             value = value.strftime("%d/%m/%Y")
         sheet.append(neutralize_row([str(label), "" if value is None else str(value)]))
-    sheet.column_dimensions["A"].width = 28
-    sheet.column_dimensions["B"].width = 90
+    bold = Font(bold=True)
     for table in tables:
         ws = book.create_sheet(_sheet_title(table.title, taken))
-        ws.append(neutralize_row([str(c.label) for c in table.columns]))
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
+        formats = []
+        for index, column in enumerate(table.columns, start=1):
+            letter = get_column_letter(index)
+            ws.column_dimensions[letter].width = 28 if column.kind == "text" else 16
+            formats.append(
+                {"money": MONEY_FORMAT, "percent": PERCENT_FORMAT, "date": "DD/MM/YYYY"}.get(
+                    column.kind
+                )
+            )
+        header = neutralize_row([str(c.label) for c in table.columns])
+        ws.append([_styled(ws, value, font=bold) for value in header])
+        plain = not any(formats)
         for row in table.rows:
-            ws.append(neutralize_row([_value(row.get(c.key), c.kind) for c in table.columns]))
+            values = neutralize_row([_value(row.get(c.key), c.kind) for c in table.columns])
+            if plain:
+                ws.append(values)
+            else:
+                ws.append(
+                    [
+                        _styled(ws, value, number_format=fmt)
+                        if fmt and value is not None
+                        else value
+                        for value, fmt in zip(values, formats, strict=True)
+                    ]
+                )
         if table.total is not None:
             values = [
                 _value(table.total.get(c.key), c.kind)
@@ -76,20 +98,21 @@ def workbook(*, title: str, about: list[tuple[str, object]], tables: list[Table]
                 for c in table.columns
             ]
             values[0] = _("Total")
-            ws.append(neutralize_row(values))
-            for cell in ws[ws.max_row]:
-                cell.font = Font(bold=True)
-        for index, column in enumerate(table.columns, start=1):
-            letter = get_column_letter(index)
-            ws.column_dimensions[letter].width = 28 if column.kind == "text" else 16
-            number_format = {
-                "money": MONEY_FORMAT,
-                "percent": PERCENT_FORMAT,
-                "date": "DD/MM/YYYY",
-            }.get(column.kind)
-            if number_format:
-                for cell in ws[letter][1:]:
-                    cell.number_format = number_format
+            ws.append(
+                [
+                    _styled(ws, value, font=bold, number_format=fmt)
+                    for value, fmt in zip(neutralize_row(values), formats, strict=True)
+                ]
+            )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _styled(ws, value, *, font: Font | None = None, number_format: str | None = None):
+    cell = WriteOnlyCell(ws, value=value)
+    if font is not None:
+        cell.font = font
+    if number_format:
+        cell.number_format = number_format
+    return cell
